@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian packages kvmtune's build, tests, demo and benchmarks
+# need.  Idempotent: does nothing when everything is present.
+#
+# Usage: deps.sh [--bench]
+
+set -euo pipefail
+
+PKGS=(
+	# module and tool builds
+	gcc make libc6-dev bc flex bison libelf-dev libssl-dev
+	# kernel supply
+	kmod cpio xz-utils zstd dpkg-dev apt
+	# proving ground
+	qemu-system-x86 busybox-static
+	# style gates
+	sparse perl dwarves
+	# packaging
+	dkms
+)
+BENCH_PKGS=(linux-perf bpftrace)
+
+[ "${1:-}" = "--bench" ] && PKGS+=("${BENCH_PKGS[@]}")
+
+die() { echo "deps: $*" >&2; exit 1; }
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+[ -r /etc/debian_version ] && command -v apt-get >/dev/null ||
+	die "missing packages (${missing[*]}) and this is not Debian: install them by hand"
+[ "$(id -u)" -eq 0 ] ||
+	die "missing packages (${missing[*]}); run as root, or: sudo apt-get install ${missing[*]}"
+
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+stamp=/var/lib/apt/periodic/kvmtune-update-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +360)" ]; then
+	apt-get update -q >&2 || die "apt-get update failed"
+	mkdir -p "${stamp%/*}" && touch "$stamp"
+fi
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
+	die "apt-get install ${missing[*]} failed"
