@@ -1,0 +1,14 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The proving ground must give tests a working KVM: kvm_amd loaded on an
+# (emulated) AMD CPU with SVM, and /dev/kvm present.
+
+. "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
+
+grep -qw svm /proc/cpuinfo || kt_fail "CPU does not advertise svm"
+kt_loaded kvm_amd || kt_fail "kvm_amd is not loaded"
+kt_loaded kvm || kt_fail "kvm is not loaded"
+[ -c /dev/kvm ] || kt_fail "/dev/kvm missing"
+[ -d /sys/kernel/debug/kvm ] || kt_fail "KVM debugfs missing"
+echo "kvm_amd loaded, /dev/kvm present on $(uname -r)"

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The proving ground: boot one of Debian's kernels under QEMU TCG
+# (-cpu max emulates AMD SVM, so kvm_amd loads and real KVM guests run),
+# run a spec of tests inside it and print one verdict.
+#
+# Usage: run.sh [-i] [-s SPEC] [-n NAME] [-b BOOT_TIMEOUT] LINE
+#   LINE   kernel line: 6.1 or 6.12
+#   -s     run spec (default selftests/tests.list); see Documentation/testing.rst
+#   -n     name of this run; artifacts go to build/LINE/run-NAME/
+#   -b     seconds allowed for boot + shutdown on top of the test timeouts
+#   -i     interactive: a root shell in the same environment (make vm)
+#
+# Prints one line per test and exits 0 only if every test passed (or was
+# skipped), the guest finished, and the console is free of kernel splats.
+# Artifacts: console.log (kernel), tests.log (test output), results.tap.
+
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${KVMTUNE_CACHE:-$HOME/.cache/kvmtune}
+spec=$repo/selftests/tests.list
+name=
+boot_tmo=${KVMTUNE_BOOT_TIMEOUT:-180}
+interactive=
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+while getopts "is:n:b:" o; do
+	case $o in
+	i) interactive=1 ;;
+	s) spec=$(realpath "$OPTARG") ;;
+	n) name=$OPTARG ;;
+	b) boot_tmo=$OPTARG ;;
+	*) die "usage: run.sh [-i] [-s SPEC] [-n NAME] [-b SECS] LINE" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || die "usage: run.sh [-i] [-s SPEC] [-n NAME] [-b SECS] LINE"
+line=$1
+[ -f "$spec" ] || die "no run spec $spec"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (make deps)"
+
+envfile=$cache/$line/env
+[ -f "$envfile" ] || "$here/kernel-supply.sh" "$line" >/dev/null
+# shellcheck disable=SC1090
+. "$envfile"
+
+build=$repo/build/$line
+out=$build/run${name:+-$name}
+mkdir -p "$out"
+rm -f "$out"/{console.log,tests.log,results.tap}
+
+initrd=$build/initramfs.cpio.gz
+if [ ! -f "$initrd" ] || [ "$initrd" -ot "$here/init.sh" ] ||
+	[ "$initrd" -ot "$here/mkinitramfs.sh" ] || [ "$initrd" -ot "$envfile" ]; then
+	"$here/mkinitramfs.sh" "$envfile" "$build"
+fi
+
+cat >"$out/guest.env" <<EOF
+KVMTUNE_REPO='$repo'
+KVMTUNE_BUILD='$repo/build'
+KVMTUNE_CACHE='$cache'
+KVMTUNE_KMOD='$build/kmod'
+KVMTUNE_LINE='$line'
+KVMTUNE_KVER='$KVER'
+KVMTUNE_MODROOT='$ROOT'
+KVMTUNE_VMLINUZ='$VMLINUZ'
+KVMTUNE_L2_INITRD='$build/l2-initramfs.cpio.gz'
+KVMTUNE_SPEC='$spec'
+EOF
+
+# Sum of the test timeouts bounds the whole run.
+tests_tmo=$(grep -Ev '^[[:space:]]*(#|@|$)' "$spec" | awk '{ s += $2 + 5 } END { print s + 0 }')
+total_tmo=$((tests_tmo + boot_tmo))
+
+cmdline="console=ttyS0 ignore_loglevel panic=-1 oops=panic softlockup_panic=1"
+cmdline+=" 8250.nr_uarts=4 kvmtune.env=$out/guest.env"
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 3G
+	-nodefaults -display none -no-reboot -monitor none
+	-kernel "$VMLINUZ" -initrd "$initrd"
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-device virtio-rng-pci)
+
+if [ -n "$interactive" ]; then
+	"${qemu[@]}" -append "$cmdline kvmtune.shell=1" -serial mon:stdio \
+		-serial "file:$out/results.tap" -serial "file:$out/tests.log"
+	exit 0
+fi
+
+echo "[$line] booting $KVER, $(grep -Evc '^[[:space:]]*(#|@|$)' "$spec") tests, limit ${total_tmo}s" >&2
+t0=$(date +%s)
+set +e
+timeout -k 10 "$total_tmo" "${qemu[@]}" -append "$cmdline" \
+	-serial "file:$out/console.log" -serial "file:$out/results.tap" \
+	-serial "file:$out/tests.log" </dev/null >"$out/qemu.log" 2>&1
+qrc=$?
+set -e
+elapsed=$(($(date +%s) - t0))
+
+pass=0 fail=0 skip=0
+while IFS= read -r l; do
+	case $l in
+	"ok "*"# SKIP"*)
+		skip=$((skip + 1))
+		echo "SKIP [$line] $(sed -E 's/^ok [0-9]+ //' <<<"$l")"
+		;;
+	"ok "*)
+		pass=$((pass + 1))
+		echo "PASS [$line] $(sed -E 's/^ok [0-9]+ //' <<<"$l")"
+		;;
+	"not ok "*)
+		fail=$((fail + 1))
+		echo "FAIL [$line] $(sed -E 's/^not ok [0-9]+ //' <<<"$l")"
+		;;
+	"Bail out!"*)
+		fail=$((fail + 1))
+		echo "FAIL [$line] $l"
+		;;
+	esac
+done < <(tr -d '\r' <"$out/results.tap" 2>/dev/null)
+
+# The run itself is a test: it must finish, run every planned test and
+# leave a clean console.
+why=
+planned=$(grep -Evc '^[[:space:]]*(#|@|$)' "$spec" || true)
+badness='(Oops|BUG:|WARNING:|KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|Kernel panic|detected stall|soft lockup|hard LOCKUP|blocked for more than|general protection fault|Call Trace:)'
+splat=$(tr -d '\r' <"$out/console.log" | grep -Em 1 "$badness" || true)
+if [ -n "$splat" ]; then
+	why="kernel splat: $splat"
+elif [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+	why="hung: no shutdown within ${total_tmo}s"
+elif ! grep -q '^# kvmtune: done' "$out/results.tap" 2>/dev/null; then
+	why="guest died before finishing (qemu exit $qrc)"
+elif [ $((pass + fail + skip)) -ne "$planned" ]; then
+	why="$planned tests planned, $((pass + fail + skip)) reported"
+fi
+if [ -n "$why" ]; then
+	fail=$((fail + 1))
+	echo "FAIL [$line] boot/clean-run # $why"
+	echo "---- console tail ($out/console.log)" >&2
+	tr -d '\r' <"$out/console.log" | tail -n 40 >&2
+	echo "---- test output tail ($out/tests.log)" >&2
+	tr -d '\r' <"$out/tests.log" 2>/dev/null | tail -n 20 >&2
+else
+	pass=$((pass + 1))
+	echo "PASS [$line] boot/clean-run # ${elapsed}s"
+fi
+echo "$pass $fail $skip" >"$out/verdict"
+echo "[$line] $pass passed, $fail failed, $skip skipped in ${elapsed}s (artifacts: $out)" >&2
+[ "$fail" -eq 0 ]
