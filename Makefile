@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvmtune top-level Makefile: a wrapper around kbuild (see Kbuild) plus the
+# proving ground.  `make help` lists the targets.
+
+VERSION := 0.1.0
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+LINE ?= 6.12
+KVMTUNE_CACHE ?= $(HOME)/.cache/kvmtune
+export KVMTUNE_CACHE
+
+BUILD := $(CURDIR)/build
+VM := $(CURDIR)/selftests/vm
+# checkpatch.pl and the kselftest headers come from Debian's linux-source
+# tree, unpacked by the kernel supply; never from copies in this repo.
+KSRC ?= $(KVMTUNE_CACHE)/6.12/src
+KSFT_DIR ?= $(KSRC)/tools/testing/selftests
+CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
+
+# Files the style gate covers: every C, header and assembler file we own.
+STYLE_FILES = $(shell git -C $(CURDIR) ls-files -co --exclude-standard \
+		-- '*.c' '*.h' '*.S' | grep -v '^build/')
+
+# Fail the build on any compiler, sparse or modpost warning.
+WARN_RE := '(warning|error):|^WARNING:'
+
+.PHONY: all modules clean install dkms-install help deps kernels kmod-line \
+	harness-line selftests style check check-harness vm
+
+all: modules
+
+help:
+	@echo 'make [KDIR=<tree>]      build the host modules for KDIR (default: running kernel)'
+	@echo 'make install            install them for KDIR and run depmod'
+	@echo 'make dkms-install       register with DKMS, build and install for the running kernel'
+	@echo 'make check              set up everything and run all tests (the CI entry point)'
+	@echo 'make check-harness      prove the proving ground catches a WARN, a hang, a failure'
+	@echo 'make vm [LINE=6.12]     interactive root shell in the proving ground'
+	@echo 'make style              checkpatch --strict over every C/header/asm file'
+	@echo 'make deps | kernels     install Debian packages | fetch and prepare the kernels'
+	@echo 'make clean              remove build products'
+
+modules:
+	@test -f $(KDIR)/Makefile || { echo "kvmtune: no kernel build tree at $(KDIR);" \
+		"install linux-headers-$(KERNELRELEASE) or pass KDIR=<tree>" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KERNELRELEASE)
+
+dkms-install:
+	@command -v dkms >/dev/null || { echo "kvmtune: dkms is not installed" >&2; exit 1; }
+	dkms remove -m kvmtune -v $(VERSION) --all >/dev/null 2>&1 || true
+	rm -rf /usr/src/kvmtune-$(VERSION)
+	mkdir -p /usr/src/kvmtune-$(VERSION)
+	cp -a Kbuild Makefile dkms.conf kmod /usr/src/kvmtune-$(VERSION)/
+	dkms install -m kvmtune -v $(VERSION) -k $(KERNELRELEASE)
+
+clean:
+	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD)
+
+deps:
+	$(VM)/deps.sh --bench
+
+kernels:
+	$(VM)/kernel-supply.sh $(LINE)
+
+# Build the host modules for one supplied kernel line into build/LINE/mod,
+# clean at W=1 and under sparse (C=2 checks every file, not only rebuilt ones).
+kmod-line:
+	@. $(KVMTUNE_CACHE)/$(LINE)/env && \
+	mkdir -p $(BUILD)/$(LINE)/mod && \
+	cp -ru Kbuild kmod $(BUILD)/$(LINE)/mod/ && \
+	$(MAKE) -C $$KDIR M=$(BUILD)/$(LINE)/mod W=1 C=2 modules \
+		>$(BUILD)/$(LINE)/mod.log 2>&1; rc=$$?; \
+	cat $(BUILD)/$(LINE)/mod.log; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi; \
+	if grep -Eq $(WARN_RE) $(BUILD)/$(LINE)/mod.log; then \
+		echo "kvmtune: warnings building for $$KVER" >&2; exit 1; fi
+
+harness-line:
+	@. $(KVMTUNE_CACHE)/$(LINE)/env && \
+	mkdir -p $(BUILD)/$(LINE)/harness && \
+	cp -u selftests/harness/Kbuild selftests/harness/*.c $(BUILD)/$(LINE)/harness/ && \
+	$(MAKE) -C $$KDIR M=$(BUILD)/$(LINE)/harness W=1 modules
+
+selftests:
+	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(BUILD)/selftests
+
+style:
+	@test -f $(CHECKPATCH) || { echo "kvmtune: $(CHECKPATCH) missing (make kernels LINE=6.12)" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	perl $(CHECKPATCH) --no-tree --strict --terse --show-types \
+		-f $(STYLE_FILES) | \
+		tee $(BUILD)/checkpatch.log
+	@! grep -Eq ': (ERROR|WARNING|CHECK):' $(BUILD)/checkpatch.log
+
+check:
+	@$(VM)/check.sh
+
+check-harness: deps
+	$(VM)/kernel-supply.sh $${KVMTUNE_HARNESS_LINE:-6.12} >/dev/null
+	$(MAKE) harness-line LINE=$${KVMTUNE_HARNESS_LINE:-6.12}
+	$(VM)/check-harness.sh
+
+vm: deps
+	$(VM)/kernel-supply.sh $(LINE) >/dev/null
+	$(MAKE) kmod-line selftests LINE=$(LINE)
+	$(VM)/run.sh -i $(LINE)

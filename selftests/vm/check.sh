@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: everything from a fresh Debian 12 machine to one verdict.
+#   deps -> kernels -> builds (W=1, sparse) -> checkpatch -> boot each kernel
+#   and run selftests/tests.list -> check-harness
+# Prints one line per test, the time of each stage, and finally exactly
+# "N passed, M failed" (", K skipped" when there were skips).
+#
+# Environment: KVMTUNE_LINES (default "6.1 6.12"), KVMTUNE_CACHE.
+
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+lines=${KVMTUNE_LINES:-6.1 6.12}
+cache=${KVMTUNE_CACHE:-$HOME/.cache/kvmtune}
+export KVMTUNE_CACHE=$cache
+make=(make --no-print-directory -C "$repo")
+
+pass=0 fail=0 skip=0
+t_all=$(date +%s)
+
+result() { # result PASS|FAIL|SKIP NAME [DETAIL]
+	case $1 in
+	PASS) pass=$((pass + 1)) ;;
+	FAIL) fail=$((fail + 1)) ;;
+	SKIP) skip=$((skip + 1)) ;;
+	esac
+	echo "$1 $2${3:+ # $3}"
+}
+
+stage_t0=
+stage() { stage_t0=$(date +%s); echo "== $*"; }
+stage_end() { echo "== $1 took $(($(date +%s) - stage_t0))s"; }
+
+summary() {
+	echo "== total $(($(date +%s) - t_all))s"
+	if [ "$skip" -gt 0 ]; then
+		echo "$pass passed, $fail failed, $skip skipped"
+	else
+		echo "$pass passed, $fail failed"
+	fi
+	[ "$fail" -eq 0 ]
+	exit
+}
+
+# Run a gate; its output is shown only when it fails.
+gate() { # gate NAME CMD...
+	local name=$1 log
+	shift
+	log=$(mktemp)
+	if "$@" >"$log" 2>&1; then
+		result PASS "$name"
+	else
+		result FAIL "$name"
+		tail -n 40 "$log" | sed 's/^/    /'
+	fi
+	rm -f "$log"
+}
+
+stage "deps"
+if ! "$here/deps.sh" --bench; then
+	result FAIL setup/deps "cannot install the packages kvmtune needs"
+	summary
+fi
+stage_end deps
+
+stage "kernels ($lines)"
+# shellcheck disable=SC2086
+if ! "$here/kernel-supply.sh" $lines >/dev/null; then
+	result FAIL setup/kernels "kernel supply failed"
+	summary
+fi
+stage_end kernels
+
+stage "build"
+for line in $lines; do
+	gate "build/$line/modules (W=1, sparse)" "${make[@]}" LINE="$line" kmod-line
+	gate "build/$line/harness-module" "${make[@]}" LINE="$line" harness-line
+done
+gate "build/selftests" "${make[@]}" selftests
+stage_end build
+
+stage "style"
+gate "style/checkpatch --strict" "${make[@]}" style
+stage_end style
+
+for line in $lines; do
+	stage "proving ground $line"
+	while IFS= read -r l; do
+		case $l in
+		PASS*) pass=$((pass + 1)) ;;
+		FAIL*) fail=$((fail + 1)) ;;
+		SKIP*) skip=$((skip + 1)) ;;
+		esac
+		echo "$l"
+	done < <("$here/run.sh" "$line" 2>&1)
+	stage_end "proving ground $line"
+done
+
+stage "check-harness"
+while IFS= read -r l; do
+	case $l in
+	PASS*) pass=$((pass + 1)) ;;
+	FAIL*) fail=$((fail + 1)) ;;
+	esac
+	echo "$l"
+done < <("$here/check-harness.sh" 2>&1)
+stage_end check-harness
+
+summary
