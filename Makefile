@@ -46,9 +46,12 @@ modules:
 		"install linux-headers-$(KERNELRELEASE) or pass KDIR=<tree>" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# The release of the tree being built for, which need not be the running one.
+KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo $(KERNELRELEASE))
+
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(KERNELRELEASE)
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KRELEASE)
 
 dkms-install:
 	@command -v dkms >/dev/null || { echo "kvmtune: dkms is not installed" >&2; exit 1; }
