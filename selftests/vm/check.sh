@@ -78,6 +78,7 @@ stage "build"
 for line in $lines; do
 	gate "build/$line/modules (W=1, sparse)" "${make[@]}" LINE="$line" kmod-line
 	gate "build/$line/harness-module" "${make[@]}" LINE="$line" harness-line
+	gate "install/$line (make install, dkms)" "$here/install-check.sh" "$line"
 done
 gate "build/selftests" "${make[@]}" selftests
 stage_end build

@@ -63,7 +63,7 @@ cat >"$out/guest.env" <<EOF
 KVMTUNE_REPO='$repo'
 KVMTUNE_BUILD='$repo/build'
 KVMTUNE_CACHE='$cache'
-KVMTUNE_KMOD='$build/kmod'
+KVMTUNE_KMOD='$build/mod/kmod'
 KVMTUNE_LINE='$line'
 KVMTUNE_KVER='$KVER'
 KVMTUNE_MODROOT='$ROOT'
