@@ -65,9 +65,8 @@ for l in "${lines[@]}"; do
 		echo "# run $n $name" >/dev/kmsg
 		start=$(date +%s%N)
 		out=$TMPDIR/test-$n.out
-		(cd "$TMPDIR" && eval "exec timeout -k 5 $tmo ${w[*]:2}") >"$out" 2>&1
-		rc=$?
-		cat "$out"
+		(cd "$TMPDIR" && eval "exec timeout -k 5 $tmo ${w[*]:2}") 2>&1 | tee "$out"
+		rc=${PIPESTATUS[0]}
 		ms=$((($(date +%s%N) - start) / 1000000))
 		echo "=== $n $name: rc=$rc ${ms}ms"
 		case $rc in

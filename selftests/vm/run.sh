@@ -5,12 +5,13 @@
 # (-cpu max emulates AMD SVM, so kvm_amd loads and real KVM guests run),
 # run a spec of tests inside it and print one verdict.
 #
-# Usage: run.sh [-i] [-s SPEC] [-n NAME] [-b BOOT_TIMEOUT] LINE
+# Usage: run.sh [-i] [-v] [-s SPEC] [-n NAME] [-b BOOT_TIMEOUT] LINE
 #   LINE   kernel line: 6.1 or 6.12
 #   -s     run spec (default selftests/tests.list); see Documentation/testing.rst
 #   -n     name of this run; artifacts go to build/LINE/run-NAME/
 #   -b     seconds allowed for boot + shutdown on top of the test timeouts
 #   -i     interactive: a root shell in the same environment (make vm)
+#   -v     stream the tests' output to stderr while they run
 #
 # Prints one line per test and exits 0 only if every test passed (or was
 # skipped), the guest finished, and the console is free of kernel splats.
@@ -25,20 +26,22 @@ spec=$repo/selftests/tests.list
 name=
 boot_tmo=${KVMTUNE_BOOT_TIMEOUT:-180}
 interactive=
+verbose=
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
-while getopts "is:n:b:" o; do
+while getopts "ivs:n:b:" o; do
 	case $o in
 	i) interactive=1 ;;
+	v) verbose=1 ;;
 	s) spec=$(realpath "$OPTARG") ;;
 	n) name=$OPTARG ;;
 	b) boot_tmo=$OPTARG ;;
-	*) die "usage: run.sh [-i] [-s SPEC] [-n NAME] [-b SECS] LINE" ;;
+	*) die "usage: run.sh [-i] [-v] [-s SPEC] [-n NAME] [-b SECS] LINE" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || die "usage: run.sh [-i] [-s SPEC] [-n NAME] [-b SECS] LINE"
+[ $# -eq 1 ] || die "usage: run.sh [-i] [-v] [-s SPEC] [-n NAME] [-b SECS] LINE"
 line=$1
 [ -f "$spec" ] || die "no run spec $spec"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (make deps)"
@@ -93,9 +96,15 @@ fi
 echo "[$line] booting $KVER, $(grep -Evc '^[[:space:]]*(#|@|$)' "$spec") tests, limit ${total_tmo}s" >&2
 t0=$(date +%s)
 set +e
+: >"$out/tests.log"
 timeout -k 10 "$total_tmo" "${qemu[@]}" -append "$cmdline" \
 	-serial "file:$out/console.log" -serial "file:$out/results.tap" \
-	-serial "file:$out/tests.log" </dev/null >"$out/qemu.log" 2>&1
+	-serial "file:$out/tests.log" </dev/null >"$out/qemu.log" 2>&1 &
+qpid=$!
+if [ -n "$verbose" ]; then
+	tail -n +1 -f --pid="$qpid" "$out/tests.log" | tr -d '\r' >&2
+fi
+wait "$qpid"
 qrc=$?
 set -e
 elapsed=$(($(date +%s) - t0))
