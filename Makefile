@@ -26,7 +26,7 @@ STYLE_FILES = $(shell git -C $(CURDIR) ls-files -co --exclude-standard \
 WARN_RE := '(warning|error):|^WARNING:'
 
 .PHONY: all modules clean install dkms-install help deps kernels kmod-line \
-	harness-line selftests style check check-harness vm
+	harness-line selftests tools style check check-harness vm demo bench
 
 all: modules
 
@@ -34,7 +34,10 @@ help:
 	@echo 'make [KDIR=<tree>]      build the host modules for KDIR (default: running kernel)'
 	@echo 'make install            install them for KDIR and run depmod'
 	@echo 'make dkms-install       register with DKMS, build and install for the running kernel'
+	@echo 'make demo               set up, boot the proving ground, show kvmtrace on two running VMs'
 	@echo 'make check              set up everything and run all tests (the CI entry point)'
+	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios'
+	@echo 'make tools              build kvmtop and the other userspace tools'
 	@echo 'make check-harness      prove the proving ground catches a WARN, a hang, a failure'
 	@echo 'make vm [LINE=6.12]     interactive root shell in the proving ground'
 	@echo 'make style              checkpatch --strict over every C/header/asm file'
@@ -93,6 +96,9 @@ harness-line:
 selftests:
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(BUILD)/selftests
 
+tools:
+	$(MAKE) -C tools OUTPUT=$(BUILD)/tools
+
 style:
 	@test -f $(CHECKPATCH) || { echo "kvmtune: $(CHECKPATCH) missing (make kernels LINE=6.12)" >&2; exit 1; }
 	@mkdir -p $(BUILD)
@@ -113,3 +119,20 @@ vm: deps
 	$(VM)/kernel-supply.sh $(LINE) >/dev/null
 	$(MAKE) kmod-line selftests LINE=$(LINE)
 	$(VM)/run.sh -i $(LINE)
+
+# The proving-ground steps shared by demo and bench: packages, the 6.12
+# kernel, and the module, selftests and tools built for it.
+define proving_ground_ready
+	$(VM)/deps.sh --bench
+	$(VM)/kernel-supply.sh 6.12 >/dev/null
+	$(MAKE) --no-print-directory kmod-line LINE=6.12 >/dev/null
+	$(MAKE) --no-print-directory selftests tools >/dev/null
+endef
+
+demo:
+	$(proving_ground_ready)
+	$(VM)/run.sh -v -n demo -s $(CURDIR)/tools/demo/demo.list 6.12
+
+bench:
+	$(proving_ground_ready)
+	$(VM)/run.sh -v -n bench -s $(CURDIR)/tools/bench/bench.list 6.12

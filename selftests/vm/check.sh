@@ -81,6 +81,7 @@ for line in $lines; do
 	gate "install/$line (make install, dkms)" "$here/install-check.sh" "$line"
 done
 gate "build/selftests" "${make[@]}" selftests
+gate "build/tools" "${make[@]}" tools
 stage_end build
 
 stage "style"
