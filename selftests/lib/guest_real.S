@@ -5,7 +5,7 @@
  * Only relative jumps are used, so the blob may be loaded at any
  * 16-byte aligned GPA.
  */
-#define PORT_DONE	0xf4
+#include "guest_params.h"
 
 	.section .rodata.guest_real, "a"
 	.code16
@@ -13,26 +13,32 @@
 	.globl guest_real_start
 guest_real_start:
 
+/*
+ * Workload: the six counts stay on the stack (SS:ESP) for the outer loop,
+ * N at 20(%esp), M 16, J 12, W 8, X 4, K 0.  DS:SI = parameter block.
+ */
 	.globl guest_real_workload
 guest_real_workload:
 	cli
-	pushl	%edx			/* K: hlt */
-	pushl	%edi			/* X: wrmsr(other) */
-	pushl	%esi			/* W: wrmsr(0x6e0) */
-	pushl	%ecx			/* J: cpuid */
+	pushl	%eax			/* N: pio */
 	pushl	%ebx			/* M: mmio */
+	pushl	%ecx			/* J: cpuid */
+	pushl	%esi			/* W: wrmsr(0x6e0) */
+	pushl	%edi			/* X: wrmsr(other) */
+	pushl	%edx			/* K: hlt */
 	movl	%ebp, %esi		/* parameter block */
 
-	movl	%eax, %ecx		/* N: pio */
-	movw	0(%si), %dx
+.Lwl_loop:
+	movl	20(%esp), %ecx		/* pio */
+	movw	WP_PORT(%si), %dx
 1:	testl	%ecx, %ecx
 	jz	2f
 	outb	%al, %dx
 	decl	%ecx
 	jmp	1b
 
-2:	popl	%ecx			/* mmio: ES:DI = mmio_gpa */
-	movl	4(%si), %edi
+2:	movl	16(%esp), %ecx		/* mmio: ES:DI = mmio_gpa */
+	movl	WP_MMIO_GPA(%si), %edi
 	xorl	%eax, %eax		/* ES = max(0, mmio_gpa - 0xfff0) / 16 */
 	cmpl	$0xfff0, %edi
 	jb	20f
@@ -47,43 +53,51 @@ guest_real_workload:
 	decl	%ecx
 	jmp	3b
 
-4:	popl	%edi			/* cpuid */
-5:	testl	%edi, %edi
+4:	movl	12(%esp), %edi		/* cpuid: keep this loop tight */
+	testl	%edi, %edi
 	jz	6f
-	xorl	%eax, %eax
+5:	xorl	%eax, %eax
 	xorl	%ecx, %ecx
 	cpuid
 	decl	%edi
-	jmp	5b
+	jnz	5b
 
-6:	popl	%edi			/* wrmsr(IA32_TSC_DEADLINE) */
+6:	movl	8(%esp), %edi		/* wrmsr(IA32_TSC_DEADLINE) */
 7:	testl	%edi, %edi
 	jz	8f
 	movl	$0x6e0, %ecx
-	movl	24(%si), %eax
-	movl	28(%si), %edx
+	movl	WP_TSC_DEADLINE(%si), %eax
+	movl	WP_TSC_DEADLINE + 4(%si), %edx
 	wrmsr
 	decl	%edi
 	jmp	7b
 
-8:	popl	%edi			/* wrmsr(other) */
+8:	movl	4(%esp), %edi		/* wrmsr(other) */
 9:	testl	%edi, %edi
 	jz	10f
-	movl	8(%si), %ecx
-	movl	16(%si), %eax
-	movl	20(%si), %edx
+	movl	WP_MSR_INDEX(%si), %ecx
+	movl	WP_MSR_VALUE(%si), %eax
+	movl	WP_MSR_VALUE + 4(%si), %edx
 	wrmsr
 	decl	%edi
 	jmp	9b
 
-10:	popl	%edi			/* hlt */
+10:	movl	0(%esp), %edi		/* hlt (no irqchip in real mode) */
 11:	testl	%edi, %edi
 	jz	12f
 	hlt
+	incl	P_HLTS(%si)
 	decl	%edi
 	jmp	11b
 
-12:	movw	$PORT_DONE, %dx
+12:	incl	WP_LOOPS_DONE(%si)
+	cmpl	$0, WP_STOP(%si)
+	jne	16f
+	movl	WP_LOOPS_DONE(%si), %eax
+	cmpl	WP_LOOPS(%si), %eax
+	jb	.Lwl_loop
+
+16:	movw	$GP_PORT_DONE, %dx
 	outb	%al, %dx
 13:	hlt
 	jmp	13b

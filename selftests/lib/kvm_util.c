@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 
 #include "kvm_util.h"
+#include "guest_params.h"
 
 #define KVM_DEV			"/dev/kvm"
 #define KVM_DEBUGFS		"/sys/kernel/debug/kvm"
@@ -44,9 +45,63 @@
 #define CPUID_1_ECX_X2APIC	BIT_ULL(21)
 #define CPUID_1_ECX_TSCDL	BIT_ULL(24)
 
-static_assert(sizeof(struct kvm_workload_params) == 32 &&
-	      sizeof(struct kvm_workload_params) <= KVM_UTIL_PARAMS_SIZE,
-	      "guest_*.S depend on the parameter block layout");
+#define NSEC_PER_SEC		1000000000ULL
+#define NSEC_PER_MSEC		1000000ULL
+#define JOIN_SLICE_NS		(50 * NSEC_PER_MSEC)
+#define KICK_SLICE_NS		(10 * NSEC_PER_MSEC)
+#define STUCK_SAMPLE_US		100000	/* stats sampling on timeout */
+
+/* guest_*.S depend on the parameter block layouts (guest_params.h) */
+#define PARAM_OFF(type, field, off)					\
+	static_assert(offsetof(struct type, field) == (off), #type "." #field)
+static_assert(sizeof(struct kvm_workload_params) == KVM_UTIL_PARAMS_SIZE,
+	      "workload parameter block size");
+static_assert(sizeof(struct kvm_wakeup_params) == KVM_UTIL_PARAMS_SIZE,
+	      "wakeup parameter block size");
+PARAM_OFF(kvm_workload_params, pio_port, WP_PORT);
+PARAM_OFF(kvm_workload_params, mmio_gpa, WP_MMIO_GPA);
+PARAM_OFF(kvm_workload_params, msr_index, WP_MSR_INDEX);
+PARAM_OFF(kvm_workload_params, msr_value, WP_MSR_VALUE);
+PARAM_OFF(kvm_workload_params, tsc_deadline, WP_TSC_DEADLINE);
+PARAM_OFF(kvm_workload_params, hlts, P_HLTS);
+PARAM_OFF(kvm_workload_params, irqs, P_IRQS);
+PARAM_OFF(kvm_workload_params, loops, WP_LOOPS);
+PARAM_OFF(kvm_workload_params, loops_done, WP_LOOPS_DONE);
+PARAM_OFF(kvm_workload_params, flags, WP_FLAGS);
+PARAM_OFF(kvm_workload_params, timer_count, P_TIMER_COUNT);
+PARAM_OFF(kvm_workload_params, stop, WP_STOP);
+PARAM_OFF(kvm_workload_params, vector, P_VECTOR);
+PARAM_OFF(kvm_wakeup_params, role, KP_ROLE);
+PARAM_OFF(kvm_wakeup_params, count, KP_COUNT);
+PARAM_OFF(kvm_wakeup_params, peer_apic_id, KP_PEER_APIC_ID);
+PARAM_OFF(kvm_wakeup_params, peer_params, KP_PEER_PARAMS);
+PARAM_OFF(kvm_wakeup_params, hlts, P_HLTS);
+PARAM_OFF(kvm_wakeup_params, irqs, P_IRQS);
+PARAM_OFF(kvm_wakeup_params, ipis_sent, KP_IPIS_SENT);
+PARAM_OFF(kvm_wakeup_params, ready, KP_READY);
+PARAM_OFF(kvm_wakeup_params, timer_count, P_TIMER_COUNT);
+PARAM_OFF(kvm_wakeup_params, vector, P_VECTOR);
+/* guest_params.h and kvm_util.h must agree */
+#define SAME_CONST(a, b)	static_assert(!((a) - (b)), #a " != " #b)
+SAME_CONST(KVM_WL_FLAG_HLT_TIMER, WL_FLAG_HLT_TIMER);
+SAME_CONST(KVM_WAKEUP_TIMER, WAKEUP_ROLE_TIMER);
+SAME_CONST(KVM_WAKEUP_IPI_RECV, WAKEUP_ROLE_IPI_RECV);
+SAME_CONST(KVM_WAKEUP_IPI_SEND, WAKEUP_ROLE_IPI_SEND);
+SAME_CONST(KVM_WAKEUP_FAIL_ROLE, WAKEUP_FAIL_ROLE);
+SAME_CONST(KVM_WAKEUP_FAIL_IRQS, WAKEUP_FAIL_IRQS);
+SAME_CONST(KVM_UTIL_PORT_DONE, GP_PORT_DONE);
+SAME_CONST(KVM_UTIL_PORT_FAIL, GP_PORT_FAIL);
+SAME_CONST(KVM_UTIL_IDT_GPA, GP_IDT_GPA);
+SAME_CONST(KVM_UTIL_SEL_CODE64, GP_SEL_CODE64);
+SAME_CONST(KVM_UTIL_SEL_CODE32, GP_SEL_CODE32);
+
+/* why vCPU threads are being stopped, kvm_vm.stop */
+enum {
+	STOP_NONE = 0,
+	STOP_TIMEOUT,
+	STOP_REQUEST,		/* kvm_vm_stop() */
+	STOP_FAILED,		/* another vCPU failed */
+};
 
 struct kvm_vm {
 	int sys_fd;
@@ -58,12 +113,20 @@ struct kvm_vm {
 	u64 mem_size;
 	void *mem;
 	struct kvm_cpuid2 *cpuid;
-	bool stop;		/* accessed with __atomic builtins */
+	int stop;		/* STOP_*, accessed with __atomic builtins */
 	unsigned int nr_vcpus;
 	struct kvm_vcpu *vcpus[KVM_UTIL_MAX_VCPUS];
 	kvm_exit_cb_t cb;
 	void *cb_opaque;
 };
+
+static u64 kvm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
 
 static void kvm_util_err(const char *what, int err)
 {
@@ -154,6 +217,8 @@ static int kvm_vcpu_set_cpuid(struct kvm_vcpu *vcpu)
 
 static void kvm_vcpu_free(struct kvm_vcpu *vcpu)
 {
+	if (vcpu->stats_fd >= 0)
+		close(vcpu->stats_fd);
 	if (vcpu->run)
 		munmap(vcpu->run, vcpu->run_size);
 	if (vcpu->fd >= 0)
@@ -172,6 +237,7 @@ static struct kvm_vcpu *kvm_vcpu_create(struct kvm_vm *vm, unsigned int id)
 		return NULL;
 	vcpu->vm = vm;
 	vcpu->id = id;
+	vcpu->stats_fd = -1;
 	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (vcpu->fd < 0) {
 		kvm_util_err("KVM_CREATE_VCPU", errno);
@@ -195,6 +261,8 @@ static struct kvm_vcpu *kvm_vcpu_create(struct kvm_vm *vm, unsigned int id)
 	/* with an in-kernel LAPIC, APs would otherwise wait for INIT/SIPI */
 	if (vm->irqchip && kvm_ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp_state))
 		goto err_free;
+	/* optional (Linux 5.14+): diagnostics and kvm_vcpu_read_stat() */
+	vcpu->stats_fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL);
 	return vcpu;
 
 err_free:
@@ -313,14 +381,17 @@ static int kvm_vcpu_init_sregs(struct kvm_vcpu *vcpu)
 	return kvm_vcpu_set_sregs(vcpu, &sregs);
 }
 
+/* start, end, workload entry, wakeup entry (NULL: not in this mode) */
 static const char *const *kvm_mode_blob(enum kvm_util_mode mode)
 {
 	static const char *const real[] = {
-		guest_real_start, guest_real_end, guest_real_workload };
+		guest_real_start, guest_real_end, guest_real_workload, NULL };
 	static const char *const prot32[] = {
-		guest_prot32_start, guest_prot32_end, guest_prot32_workload };
+		guest_prot32_start, guest_prot32_end, guest_prot32_workload,
+		guest_prot32_wakeup };
 	static const char *const long64[] = {
-		guest_long64_start, guest_long64_end, guest_long64_workload };
+		guest_long64_start, guest_long64_end, guest_long64_workload,
+		guest_long64_wakeup };
 
 	switch (mode) {
 	case KVM_MODE_PROT32:
@@ -535,6 +606,11 @@ const char *kvm_vm_debugfs_dir(struct kvm_vm *vm)
 	return vm->debugfs_dir;
 }
 
+int kvm_vm_debugfs_pid(struct kvm_vm *vm)
+{
+	return vm->debugfs_pid;
+}
+
 int kvm_vm_read_stat(struct kvm_vm *vm, const char *name, u64 *val)
 {
 	char path[128], buf[32];
@@ -659,8 +735,18 @@ int kvm_vcpu_set_workload(struct kvm_vcpu *vcpu, const struct kvm_workload *wl)
 	p.msr_index = wl->msr_index;
 	p.msr_value = wl->msr_value;
 	p.tsc_deadline = wl->tsc_deadline ? wl->tsc_deadline : ~0ULL >> 1;
+	p.loops = wl->loops ? wl->loops : 1;
 	if (vm->mode == KVM_MODE_REAL && wl->mmio && p.mmio_gpa >= 0x10fff0)
 		return -EINVAL;
+	/* with an in-kernel LAPIC, HLT with IF = 0 would never return */
+	if (wl->hlt && vm->irqchip) {
+		if (vm->mode == KVM_MODE_REAL)
+			return -EINVAL;
+		p.flags |= KVM_WL_FLAG_HLT_TIMER;
+		p.timer_count = wl->hlt_timer_ns ? wl->hlt_timer_ns :
+						   KVM_UTIL_TIMER_NS;
+		p.vector = KVM_UTIL_WAKEUP_VECTOR;
+	}
 	ret = kvm_vm_write(vm, pgpa, &p, sizeof(p));
 	if (ret)
 		return ret;
@@ -679,7 +765,142 @@ int kvm_vcpu_set_workload(struct kvm_vcpu *vcpu, const struct kvm_workload *wl)
 	regs.rsi = wl->wrmsr_tscdl;
 	regs.rdi = wl->wrmsr_other;
 	regs.rbp = pgpa;
+	vcpu->wakeup_routine = false;
 	return kvm_vcpu_set_regs(vcpu, &regs);
+}
+
+u64 kvm_vcpu_params_gpa(struct kvm_vcpu *vcpu)
+{
+	return KVM_UTIL_PARAMS_GPA + vcpu->id * KVM_UTIL_PARAMS_SIZE;
+}
+
+int kvm_vcpu_set_wakeup(struct kvm_vcpu *vcpu, const struct kvm_wakeup *wk)
+{
+	struct kvm_vm *vm = vcpu->vm;
+	const char *entry = kvm_mode_blob(vm->mode)[3];
+	struct kvm_wakeup_params p = { 0 };
+	struct kvm_regs regs;
+	int ret;
+
+	if (!vm->irqchip || !entry || wk->role > KVM_WAKEUP_IPI_SEND ||
+	    (wk->vector && wk->vector < 32) ||
+	    wk->vector == APIC_SPURIOUS_VECTOR)
+		return -EINVAL;
+	if (wk->role == KVM_WAKEUP_IPI_SEND &&
+	    (wk->peer >= vm->nr_vcpus || wk->peer == vcpu->id))
+		return -EINVAL;
+
+	p.role = wk->role;
+	p.count = wk->count;
+	p.vector = wk->vector ? wk->vector : KVM_UTIL_WAKEUP_VECTOR;
+	p.timer_count = wk->timer_ns ? wk->timer_ns : KVM_UTIL_TIMER_NS;
+	if (wk->role == KVM_WAKEUP_IPI_SEND) {
+		/* x2APIC ID = vCPU id in KVM */
+		p.peer_apic_id = wk->peer;
+		p.peer_params = kvm_vcpu_params_gpa(vm->vcpus[wk->peer]);
+	}
+	ret = kvm_vm_write(vm, kvm_vcpu_params_gpa(vcpu), &p, sizeof(p));
+	if (ret)
+		return ret;
+	ret = kvm_vcpu_set_entry(vcpu, kvm_vm_guest_sym_gpa(vm, entry));
+	if (ret)
+		return ret;
+	ret = kvm_vcpu_get_regs(vcpu, &regs);
+	if (ret)
+		return ret;
+	regs.rax = 0;
+	regs.rbx = 0;
+	regs.rcx = 0;
+	regs.rdx = 0;
+	regs.rsi = 0;
+	regs.rdi = 0;
+	regs.rbp = kvm_vcpu_params_gpa(vcpu);
+	vcpu->wakeup_routine = true;
+	return kvm_vcpu_set_regs(vcpu, &regs);
+}
+
+int kvm_vcpu_guest_result(struct kvm_vcpu *vcpu, struct kvm_guest_result *res)
+{
+	u64 gpa = kvm_vcpu_params_gpa(vcpu);
+	struct kvm_workload_params wp;
+	struct kvm_wakeup_params kp;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if (vcpu->wakeup_routine) {
+		ret = kvm_vm_read(vcpu->vm, gpa, &kp, sizeof(kp));
+		res->hlts = kp.hlts;
+		res->irqs = kp.irqs;
+		res->ipis_sent = kp.ipis_sent;
+	} else {
+		ret = kvm_vm_read(vcpu->vm, gpa, &wp, sizeof(wp));
+		res->hlts = wp.hlts;
+		res->irqs = wp.irqs;
+		res->loops_done = wp.loops_done;
+	}
+	return ret;
+}
+
+/* Only atomic stores to guest memory: safe in signal handlers. */
+void kvm_vm_request_guest_stop(struct kvm_vm *vm)
+{
+	struct kvm_workload_params *p;
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		p = kvm_vm_hva(vm, kvm_vcpu_params_gpa(vm->vcpus[i]),
+			       sizeof(*p));
+		if (p)
+			__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	}
+}
+
+static int kvm_stats_fd_read(int fd, const char *name, u64 *val)
+{
+	struct kvm_stats_header hdr;
+	struct kvm_stats_desc *desc;
+	size_t desc_size, len;
+	char *descs;
+	u32 i;
+	int ret = -ENOENT;
+
+	if (pread(fd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
+		return -EIO;
+	desc_size = sizeof(*desc) + hdr.name_size;
+	len = desc_size * hdr.num_desc;
+	descs = malloc(len);
+	if (!descs)
+		return -ENOMEM;
+	if (pread(fd, descs, len, hdr.desc_offset) != (ssize_t)len) {
+		ret = -EIO;
+		goto out_free;
+	}
+	for (i = 0; i < hdr.num_desc; i++) {
+		desc = (struct kvm_stats_desc *)(descs + i * desc_size);
+		if (strncmp(desc->name, name, hdr.name_size))
+			continue;
+		if (pread(fd, val, sizeof(*val),
+			  hdr.data_offset + desc->offset) != sizeof(*val))
+			ret = -EIO;
+		else
+			ret = 0;
+		break;
+	}
+out_free:
+	free(descs);
+	return ret;
+}
+
+/*
+ * The stats fd is opened when the vCPU is created: KVM_GET_STATS_FD needs
+ * the vCPU mutex, which KVM_RUN holds, but reading the fd does not, so
+ * stats can be read while the vCPU runs (or is stuck).
+ */
+int kvm_vcpu_read_stat(struct kvm_vcpu *vcpu, const char *name, u64 *val)
+{
+	if (vcpu->stats_fd < 0)
+		return -ENOTSUP;
+	return kvm_stats_fd_read(vcpu->stats_fd, name, val);
 }
 
 static void kvm_count_addr(struct kvm_vcpu *vcpu, struct kvm_util_addr_count *t,
@@ -783,6 +1004,10 @@ static int kvm_vcpu_handle_exit(struct kvm_vcpu *vcpu)
 
 	if (reason < KVM_UTIL_EXIT_MAX)
 		vcpu->exit_count[reason]++;
+	vcpu->last_exit_reason = reason;
+	vcpu->last_exit_ns = kvm_now_ns();
+	vcpu->last_exit_addr = reason == KVM_EXIT_IO ? run->io.port :
+			       reason == KVM_EXIT_MMIO ? run->mmio.phys_addr : 0;
 
 	if (reason == KVM_EXIT_IO) {
 		kvm_count_addr(vcpu, vcpu->pio, run->io.port);
@@ -833,10 +1058,20 @@ static int kvm_vcpu_handle_exit(struct kvm_vcpu *vcpu)
 		kvm_vcpu_fail(vcpu, "KVM_EXIT_FAIL_ENTRY, reason 0x%llx",
 			      run->fail_entry.hardware_entry_failure_reason);
 		return 0;
-	case KVM_EXIT_INTERNAL_ERROR:
-		kvm_vcpu_fail(vcpu, "KVM_EXIT_INTERNAL_ERROR, suberror %u",
-			      run->internal.suberror);
+	case KVM_EXIT_INTERNAL_ERROR: {
+		char data[160] = "";
+		size_t len = 0;
+		u32 i;
+
+		for (i = 0; i < run->internal.ndata &&
+		     i < ARRAY_SIZE(run->internal.data) &&
+		     len < sizeof(data) - 20; i++)
+			len += snprintf(data + len, sizeof(data) - len,
+					" 0x%llx", run->internal.data[i]);
+		kvm_vcpu_fail(vcpu, "KVM_EXIT_INTERNAL_ERROR, suberror %u, data:%s",
+			      run->internal.suberror, data);
 		return 0;
+	}
 	default:
 		kvm_vcpu_fail(vcpu, "unhandled exit %u (KVM_EXIT_%s)", reason,
 			      kvm_exit_reason_name(reason));
@@ -844,16 +1079,37 @@ static int kvm_vcpu_handle_exit(struct kvm_vcpu *vcpu)
 	}
 }
 
+static void kvm_vcpu_stopped(struct kvm_vcpu *vcpu, int why)
+{
+	switch (why) {
+	case STOP_REQUEST:
+		vcpu->stopped = true;
+		snprintf(vcpu->err, sizeof(vcpu->err), "stopped (request)");
+		break;
+	case STOP_FAILED:
+		kvm_vcpu_fail(vcpu, "stopped (another vCPU failed)");
+		break;
+	default:
+		kvm_vcpu_fail(vcpu, "stopped (timeout)");
+		break;
+	}
+}
+
 static void *kvm_vcpu_thread(void *arg)
 {
 	struct kvm_vcpu *vcpu = arg;
 	struct kvm_vm *vm = vcpu->vm;
+	int none = STOP_NONE;
+	int why;
 
+	vcpu->start_ns = kvm_now_ns();
 	for (;;) {
-		if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE)) {
-			kvm_vcpu_fail(vcpu, "stopped (timeout)");
+		why = __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE);
+		if (why != STOP_NONE) {
+			kvm_vcpu_stopped(vcpu, why);
 			break;
 		}
+		vcpu->nr_runs++;
 		if (ioctl(vcpu->fd, KVM_RUN, NULL) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -864,6 +1120,13 @@ static void *kvm_vcpu_thread(void *arg)
 		if (!kvm_vcpu_handle_exit(vcpu))
 			break;
 	}
+	vcpu->end_ns = kvm_now_ns();
+	/* no point in running the others: stop them (first reason wins) */
+	if (vcpu->failed)
+		__atomic_compare_exchange_n(&vm->stop, &none, STOP_FAILED,
+					    false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE);
+	__atomic_store_n(&vcpu->finished, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -876,81 +1139,138 @@ static void kvm_vcpu_reset_counts(struct kvm_vcpu *vcpu)
 {
 	vcpu->done = false;
 	vcpu->failed = false;
+	vcpu->stopped = false;
 	vcpu->fail_value = 0;
 	vcpu->err[0] = '\0';
 	vcpu->untracked = 0;
 	memset(vcpu->exit_count, 0, sizeof(vcpu->exit_count));
 	memset(vcpu->pio, 0, sizeof(vcpu->pio));
 	memset(vcpu->mmio, 0, sizeof(vcpu->mmio));
+	vcpu->nr_runs = 0;
+	vcpu->last_exit_reason = KVM_UTIL_EXIT_NONE;
+	vcpu->last_exit_addr = 0;
+	vcpu->last_exit_ns = 0;
+	vcpu->start_ns = 0;
+	vcpu->end_ns = 0;
+	vcpu->finished = false;
 }
 
-/*
- * Join a vCPU thread; once the deadline has passed (or the VM is being
- * stopped), kick it out of KVM_RUN repeatedly until it exits.  Returns true
- * if the deadline expired.
- */
-static bool kvm_vcpu_join(struct kvm_vcpu *vcpu, const struct timespec *deadline)
+static const char *kvm_cpu_mode_name(const struct kvm_sregs *sregs)
+{
+	if (!(sregs->cr0 & X86_CR0_PE))
+		return "real";
+	if (sregs->efer & X86_EFER_LMA)
+		return sregs->cs.l ? "long64" : "compat";
+	return sregs->cs.db ? "prot32" : "prot16";
+}
+
+struct kvm_stuck_sample {
+	int ret0, ret1;		/* reading the "exits" stat */
+	u64 exits0, exits1;	/* at the timeout, STUCK_SAMPLE_US later */
+};
+
+static void __kvm_vcpu_dump(struct kvm_vcpu *vcpu, FILE *f,
+			    const struct kvm_stuck_sample *sample)
 {
 	struct kvm_vm *vm = vcpu->vm;
-	bool expired = false;
-	struct timespec ts;
-	int err;
+	struct kvm_mp_state mp = { 0 };
+	u64 now = kvm_now_ns(), val;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	const u8 *b;
+	unsigned int r;
 
-	for (;;) {
-		if (!__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE)) {
-			err = deadline ?
-			      pthread_timedjoin_np(vcpu->thread, NULL, deadline) :
-			      pthread_join(vcpu->thread, NULL);
-			if (err != ETIMEDOUT)
-				return expired;
-			expired = true;
-			__atomic_store_n(&vm->stop, true, __ATOMIC_RELEASE);
-		}
-		vcpu->run->immediate_exit = 1;
-		pthread_kill(vcpu->thread, KICK_SIGNAL);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 10000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		if (pthread_timedjoin_np(vcpu->thread, NULL, &ts) != ETIMEDOUT)
-			return expired;
+	fprintf(f, "kvm_util: vcpu %u diagnostics (VM mode %d, irqchip %d):\n",
+		vcpu->id, vm->mode, vm->irqchip);
+	fprintf(f, "  KVM_RUN calls %llu, ran %.3f s, done %d failed %d stopped %d: %s\n",
+		(unsigned long long)vcpu->nr_runs,
+		((vcpu->end_ns ? vcpu->end_ns : now) - vcpu->start_ns) / 1e9,
+		vcpu->done, vcpu->failed, vcpu->stopped, vcpu->err);
+	fprintf(f, "  userspace exits:");
+	for (r = 0; r < KVM_UTIL_EXIT_MAX; r++)
+		if (vcpu->exit_count[r])
+			fprintf(f, " %s %llu", kvm_exit_reason_name(r),
+				(unsigned long long)vcpu->exit_count[r]);
+	fprintf(f, "\n");
+	if (vcpu->last_exit_reason == KVM_UTIL_EXIT_NONE)
+		fprintf(f, "  last exit: none\n");
+	else
+		fprintf(f, "  last exit: KVM_EXIT_%s (%u) addr 0x%llx, %.3f s before the dump\n",
+			kvm_exit_reason_name(vcpu->last_exit_reason),
+			vcpu->last_exit_reason,
+			(unsigned long long)vcpu->last_exit_addr,
+			(now - vcpu->last_exit_ns) / 1e9);
+	fprintf(f, "  kvm_run: exit_reason %u immediate_exit %u\n",
+		vcpu->run->exit_reason, vcpu->run->immediate_exit);
+	if (sample && !sample->ret0 && !sample->ret1)
+		fprintf(f, "  stat exits: %llu at the timeout, +%llu in %u ms\n",
+			(unsigned long long)sample->exits0,
+			(unsigned long long)(sample->exits1 - sample->exits0),
+			STUCK_SAMPLE_US / 1000);
+	if (!kvm_vcpu_read_stat(vcpu, "halt_exits", &val))
+		fprintf(f, "  stat halt_exits %llu\n", (unsigned long long)val);
+	if (vm->irqchip && !ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp))
+		fprintf(f, "  mp_state %u\n", mp.mp_state);
+
+	if (kvm_vcpu_get_regs(vcpu, &regs) || kvm_vcpu_get_sregs(vcpu, &sregs))
+		return;
+	fprintf(f, "  mode %s: CR0 0x%llx CR3 0x%llx CR4 0x%llx EFER 0x%llx\n",
+		kvm_cpu_mode_name(&sregs), sregs.cr0, sregs.cr3, sregs.cr4,
+		sregs.efer);
+	fprintf(f, "  CS 0x%x base 0x%llx l %u db %u, SS 0x%x base 0x%llx\n",
+		sregs.cs.selector, sregs.cs.base, sregs.cs.l, sregs.cs.db,
+		sregs.ss.selector, sregs.ss.base);
+	fprintf(f, "  RIP 0x%llx RSP 0x%llx RFLAGS 0x%llx\n",
+		regs.rip, regs.rsp, regs.rflags);
+	fprintf(f, "  RAX 0x%llx RBX 0x%llx RCX 0x%llx RDX 0x%llx\n",
+		regs.rax, regs.rbx, regs.rcx, regs.rdx);
+	fprintf(f, "  RSI 0x%llx RDI 0x%llx RBP 0x%llx\n",
+		regs.rsi, regs.rdi, regs.rbp);
+	/* paging is off or identity: linear == physical */
+	b = kvm_vm_hva(vm, sregs.cs.base + regs.rip, 16);
+	if (b) {
+		fprintf(f, "  code at RIP (blob offset 0x%llx):",
+			sregs.cs.base + regs.rip - KVM_UTIL_CODE_GPA);
+		for (r = 0; r < 16; r++)
+			fprintf(f, " %02x", b[r]);
+		fprintf(f, "\n");
 	}
+	b = kvm_vm_hva(vm, kvm_vcpu_params_gpa(vcpu), KVM_UTIL_PARAMS_SIZE);
+	fprintf(f, "  parameter block at 0x%llx:",
+		(unsigned long long)kvm_vcpu_params_gpa(vcpu));
+	for (r = 0; r < KVM_UTIL_PARAMS_SIZE; r += 4)
+		fprintf(f, "%s%08x", r % 32 ? " " : "\n   ",
+			*(const u32 *)(b + r));
+	fprintf(f, "\n");
 }
 
 /*
- * Run all vCPUs, one thread each, until each has written the DONE or FAIL
- * port, failed, or @timeout_ms (0: no limit) expired.  Returns 0 if every
- * vCPU finished successfully, otherwise a negative errno (-ETIMEDOUT on
- * timeout); per-vCPU detail is in vcpu->err.
+ * Print what is known about a vCPU: exits seen, the last one, registers and
+ * mode, code at RIP, the parameter block.  Call it while the vCPU is not
+ * running (after kvm_vm_run()/kvm_vm_wait()).
  */
-int kvm_vm_run(struct kvm_vm *vm, kvm_exit_cb_t cb, void *opaque,
-	       unsigned int timeout_ms)
+void kvm_vcpu_dump(struct kvm_vcpu *vcpu, FILE *f)
+{
+	__kvm_vcpu_dump(vcpu, f, NULL);
+}
+
+int kvm_vm_start(struct kvm_vm *vm, kvm_exit_cb_t cb, void *opaque)
 {
 	struct sigaction sa = { .sa_handler = kvm_kick_handler };
-	struct timespec deadline;
-	bool timed_out = false;
 	unsigned int i;
-	int ret = 0;
+	int ret;
 
 	/* no SA_RESTART: the signal makes KVM_RUN return -EINTR */
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(KICK_SIGNAL, &sa, NULL)) {
-		kvm_util_err("sigaction", errno);
-		return -errno;
-	}
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
+		ret = -errno;
+		kvm_util_err("sigaction", -ret);
+		return ret;
 	}
 
 	vm->cb = cb;
 	vm->cb_opaque = opaque;
-	__atomic_store_n(&vm->stop, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm->stop, STOP_NONE, __ATOMIC_RELEASE);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct kvm_vcpu *vcpu = vm->vcpus[i];
 
@@ -959,29 +1279,138 @@ int kvm_vm_run(struct kvm_vm *vm, kvm_exit_cb_t cb, void *opaque,
 		ret = pthread_create(&vcpu->thread, NULL, kvm_vcpu_thread, vcpu);
 		if (ret) {
 			kvm_util_err("pthread_create", ret);
-			ret = -ret;
-			__atomic_store_n(&vm->stop, true, __ATOMIC_RELEASE);
-			break;
+			__atomic_store_n(&vm->stop, STOP_FAILED,
+					 __ATOMIC_RELEASE);
+			kvm_vm_wait(vm, 0);
+			return -ret;
 		}
 		vcpu->thread_started = true;
 	}
+	return 0;
+}
+
+void kvm_vm_stop(struct kvm_vm *vm)
+{
+	int none = STOP_NONE;
+
+	__atomic_compare_exchange_n(&vm->stop, &none, STOP_REQUEST, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static void kvm_vm_kick_running(struct kvm_vm *vm)
+{
+	unsigned int i;
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct kvm_vcpu *vcpu = vm->vcpus[i];
 
-		if (!vcpu->thread_started)
+		if (!vcpu->thread_started ||
+		    __atomic_load_n(&vcpu->finished, __ATOMIC_ACQUIRE))
 			continue;
-		if (kvm_vcpu_join(vcpu, timeout_ms ? &deadline : NULL))
-			timed_out = true;
-		vcpu->thread_started = false;
+		vcpu->run->immediate_exit = 1;
+		pthread_kill(vcpu->thread, KICK_SIGNAL);
+	}
+}
+
+/* Timeout: remember which vCPUs are stuck and whether they still exit. */
+static void kvm_vm_sample_stuck(struct kvm_vm *vm, bool *stuck,
+				struct kvm_stuck_sample *sample)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		stuck[i] = vm->vcpus[i]->thread_started &&
+			   !__atomic_load_n(&vm->vcpus[i]->finished,
+					    __ATOMIC_ACQUIRE);
+		if (stuck[i])
+			sample[i].ret0 = kvm_vcpu_read_stat(vm->vcpus[i],
+							    "exits",
+							    &sample[i].exits0);
+	}
+	usleep(STUCK_SAMPLE_US);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (stuck[i])
+			sample[i].ret1 = kvm_vcpu_read_stat(vm->vcpus[i],
+							    "exits",
+							    &sample[i].exits1);
+}
+
+static void kvm_realtime_after(struct timespec *ts, u64 ns)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ns += ts->tv_nsec;
+	ts->tv_sec += ns / NSEC_PER_SEC;
+	ts->tv_nsec = ns % NSEC_PER_SEC;
+}
+
+/*
+ * Wait for the vCPU threads started by kvm_vm_start() until each has
+ * written the DONE or FAIL port, failed, been stopped, or @timeout_ms (0:
+ * no limit, measured on CLOCK_MONOTONIC so that a step of the wall clock
+ * cannot cut it short) expired.  Returns 0 if every vCPU finished
+ * successfully, -EINTR if some were stopped by kvm_vm_stop() and none
+ * failed, otherwise a negative errno (-ETIMEDOUT on timeout); per-vCPU
+ * detail is in vcpu->err.
+ */
+int kvm_vm_wait(struct kvm_vm *vm, unsigned int timeout_ms)
+{
+	struct kvm_stuck_sample sample[KVM_UTIL_MAX_VCPUS] = { 0 };
+	bool stuck[KVM_UTIL_MAX_VCPUS] = { false };
+	u64 deadline = kvm_now_ns() + timeout_ms * NSEC_PER_MSEC;
+	bool timed_out = false, stopped = false;
+	struct timespec ts;
+	unsigned int i;
+	int why, none;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct kvm_vcpu *vcpu = vm->vcpus[i];
+
+		while (vcpu->thread_started) {
+			why = __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE);
+			if (why == STOP_NONE && timeout_ms &&
+			    kvm_now_ns() >= deadline) {
+				kvm_vm_sample_stuck(vm, stuck, sample);
+				none = STOP_NONE;
+				if (__atomic_compare_exchange_n(&vm->stop, &none,
+								STOP_TIMEOUT,
+								false,
+								__ATOMIC_ACQ_REL,
+								__ATOMIC_ACQUIRE))
+					timed_out = true;
+				why = STOP_TIMEOUT;
+			}
+			if (why != STOP_NONE)
+				kvm_vm_kick_running(vm);
+			kvm_realtime_after(&ts, why != STOP_NONE ?
+					   KICK_SLICE_NS : JOIN_SLICE_NS);
+			if (pthread_timedjoin_np(vcpu->thread, NULL, &ts) == 0)
+				vcpu->thread_started = false;
+		}
 	}
 
-	if (ret)
-		return ret;
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (timed_out && stuck[i])
+			__kvm_vcpu_dump(vm->vcpus[i], stderr, &sample[i]);
+		if (vm->vcpus[i]->stopped)
+			stopped = true;
+	}
 	if (timed_out)
 		return -ETIMEDOUT;
 	for (i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i]->failed || !vm->vcpus[i]->done)
+		if (vm->vcpus[i]->failed ||
+		    (!vm->vcpus[i]->done && !vm->vcpus[i]->stopped))
 			return -EIO;
-	return 0;
+	return stopped ? -EINTR : 0;
+}
+
+/* kvm_vm_start() and kvm_vm_wait(), see there. */
+int kvm_vm_run(struct kvm_vm *vm, kvm_exit_cb_t cb, void *opaque,
+	       unsigned int timeout_ms)
+{
+	int ret;
+
+	ret = kvm_vm_start(vm, cb, opaque);
+	if (ret)
+		return ret;
+	return kvm_vm_wait(vm, timeout_ms);
 }

@@ -5,7 +5,7 @@
  * Guest physical memory layout (one anonymous memslot at GPA 0):
  *
  *   0x00000 - 0x004ff  unused (real-mode IVT/BDA area)
- *   0x00500 - 0x008ff  per-vCPU workload parameter blocks, 64 bytes each
+ *   0x00500 - 0x008ff  per-vCPU parameter blocks (workload or wakeup), 64 B
  *   0x01000 - 0x01fff  GDT (KVM_UTIL_SEL_* selectors)
  *   0x02000 - 0x07fff  long-mode page tables: identity map 0..4 GiB, 2 MiB
  *   0x08000 - 0x08fff  IDT (32-bit or 64-bit gates)
@@ -30,15 +30,65 @@
  *   ESI = W: WRMSR(0x6e0 IA32_TSC_DEADLINE, params.tsc_deadline), W times
  *   EDI = X: WRMSR(params.msr_index, params.msr_value), X times
  *   EBP = GPA of the 64-byte parameter block (struct kvm_workload_params)
- * Order: PIO, MMIO, CPUID, WRMSR 0x6e0, WRMSR other, HLT, then "out" to
- * KVM_UTIL_PORT_DONE.  The routine uses only relative addressing, so the
- * blob is position independent.
+ * Order: PIO, MMIO, CPUID, WRMSR 0x6e0, WRMSR other, HLT; that sequence is
+ * one loop.  The guest repeats it params.loops times, or fewer if the host
+ * sets params.stop (checked after each loop), then does one "out" to
+ * KVM_UTIL_PORT_DONE.  The guest counts params.hlts and params.loops_done
+ * in memory (no exits).  With an in-kernel irqchip (prot32/long64 only) each
+ * HLT is a timer wakeup: "WRMSR TMICT; sti; hlt; cli", see below; without
+ * one each HLT exits to userspace (KVM_EXIT_HLT).  The routine uses only
+ * relative addressing, so the blob is position independent.
+ *
+ * Wakeup guest routine (kvm_vcpu_set_wakeup(), prot32/long64, in-kernel
+ * irqchip required), EBP = GPA of struct kvm_wakeup_params, never modified:
+ *   setup: IDT gates for params.vector and the spurious vector 0xff;
+ *          IA32_APIC_BASE |= EN | EXTD (x2APIC); SVR = 0x1ff; TDCR = divide
+ *          by 1; LVTT = one-shot, params.vector.
+ *   TIMER:    K times: WRMSR TMICT = params.timer_count; sti; hlt; cli.
+ *   IPI_RECV: K times: params.ready = i (1..K); sti; hlt; cli.
+ *   IPI_SEND: K times: wait until peer's ready == i (pause loop), then
+ *             WRMSR ICR = fixed | physical | params.vector, dest = peer's
+ *             x2APIC id; params.ipis_sent++.
+ *   After each HLT the guest increments params.hlts and checks that
+ *   params.irqs (incremented by the interrupt handler, which also EOIs via
+ *   WRMSR 0x80b) equals the number of HLTs so far; otherwise it writes
+ *   KVM_WAKEUP_FAIL_IRQS to KVM_UTIL_PORT_FAIL.  Then "out" to DONE.
+ * The STI shadow makes "sti; hlt" atomic: the interrupt cannot be taken
+ * between them, so every HLT is executed (and exits) and then returns
+ * because of exactly one interrupt, even if the interrupt became pending
+ * before the STI.  KVM's APIC bus runs at 1 GHz by default, so with divide
+ * by 1, timer_count is in nanoseconds.
+ *
+ * Exits a host sees for the wakeup routine on SVM without AVIC (as in the
+ * nested proving ground; x2APIC MSRs are all intercepted there):
+ *   setup:    1 RDMSR + 4 WRMSR exits (SVM_EXIT_MSR 0x7c)
+ *   TIMER:    per wakeup 1 WRMSR TMICT + 1 HLT (SVM_EXIT_HLT 0x78) + 1
+ *             WRMSR EOI (in the handler) = 3 exits
+ *   IPI_RECV: per wakeup 1 HLT + 1 WRMSR EOI
+ *   IPI_SEND: per IPI 1 WRMSR ICR
+ *   end:      1 IOIO exit (0x7b, "out" to DONE, KVM_EXIT_IO to userspace)
+ * None of the MSR or HLT exits reach userspace.  Not exact, in addition:
+ * NPF exits (0x400) on first touch of guest pages, INTR exits (0x60) for
+ * host interrupts, VINTR exits (0x64) when an interrupt became pending while
+ * IF = 0, PAUSE exits (0x77) in the sender's wait loop if pause filtering
+ * is available.  KVM handles some of these in its "fastpath" (x2APIC ICR
+ * and TSC deadline writes; HLT too in newer kernels, e.g. 6.12 with
+ * NRIPS): they are still hardware exits (tracepoint kvm_exit fires) but a
+ * re-entered fastpath exit is not counted in the "exits" stat.  With AVIC
+ * or x2AVIC the EOI and ICR writes (to running targets) are accelerated and
+ * do not exit; TMICT writes then trap as AVIC_UNACCELERATED_ACCESS (0x402).
+ * KVM stats: halt_exits = number of HLTs executed (exact); halt_wakeup
+ * counts wake-ups of a vCPU blocked in kvm_vcpu_halt(): at most one per
+ * blocking HLT from our interrupts, but an HLT whose interrupt arrives
+ * during halt-polling (or before the HLT) is not a wakeup, and host events
+ * may wake a blocked vCPU spuriously, so it is not exact.
  */
 #ifndef KVMTUNE_KVM_UTIL_H
 #define KVMTUNE_KVM_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <linux/kvm.h>
 #include <linux/types.h>
@@ -93,7 +143,10 @@ struct kvm_vm_opts {
 	u64 mem_size;	/* 0: KVM_UTIL_MEM_SIZE */
 };
 
-/* Guest-visible parameter block, at KVM_UTIL_PARAMS_GPA + 64 * vcpu id */
+/*
+ * Guest-visible parameter blocks, at KVM_UTIL_PARAMS_GPA + 64 * vcpu id.
+ * Offsets are shared with guest_*.S through guest_params.h.
+ */
 struct kvm_workload_params {
 	u16 pio_port;
 	u16 reserved0;
@@ -102,7 +155,60 @@ struct kvm_workload_params {
 	u32 reserved1;
 	u64 msr_value;
 	u64 tsc_deadline;
-};	/* naturally aligned, no padding: 32 bytes */
+	u32 hlts;	/* out: HLTs executed */
+	u32 irqs;	/* out: interrupts handled */
+	u32 loops;	/* loops to do, >= 1 */
+	u32 loops_done;	/* out */
+	u32 flags;	/* KVM_WL_FLAG_* */
+	u32 timer_count;	/* TMICT before each HLT (HLT_TIMER) */
+	u32 stop;	/* host: non-zero ends after the current loop */
+	u32 vector;	/* timer vector (HLT_TIMER) */
+};	/* naturally aligned, no padding: 64 bytes */
+
+#define KVM_WL_FLAG_HLT_TIMER	0x1
+
+enum kvm_wakeup_role {
+	KVM_WAKEUP_TIMER = 0,	/* K times: arm the LAPIC timer, halt */
+	KVM_WAKEUP_IPI_RECV,	/* K times: announce, halt until an IPI */
+	KVM_WAKEUP_IPI_SEND,	/* K times: wait for the peer, send an IPI */
+};
+
+#define KVM_WAKEUP_FAIL_ROLE	0x10	/* values written to the FAIL port */
+#define KVM_WAKEUP_FAIL_IRQS	0x11
+#define KVM_UTIL_WAKEUP_VECTOR	0x40
+#define KVM_UTIL_TIMER_NS	100000	/* default one-shot period: 100 us */
+
+struct kvm_wakeup_params {
+	u32 role;
+	u32 count;
+	u32 peer_apic_id;	/* IPI_SEND */
+	u32 peer_params;	/* IPI_SEND: GPA of the peer's block */
+	u32 reserved0[4];
+	u32 hlts;		/* out: HLTs executed */
+	u32 irqs;		/* out: interrupts handled */
+	u32 ipis_sent;		/* out */
+	u32 ready;		/* out: IPI_RECV: number of the current HLT */
+	u32 reserved1;
+	u32 timer_count;	/* TIMER: TMICT value */
+	u32 reserved2;
+	u32 vector;
+};	/* 64 bytes */
+
+struct kvm_wakeup {
+	enum kvm_wakeup_role role;
+	u32 count;		/* K: HLTs (TIMER, IPI_RECV) or IPIs (SEND) */
+	u8 vector;		/* 0: KVM_UTIL_WAKEUP_VECTOR */
+	u32 timer_ns;		/* TIMER: 0: KVM_UTIL_TIMER_NS */
+	unsigned int peer;	/* IPI_SEND: target vCPU id */
+};
+
+/* what the guest reported in its parameter block */
+struct kvm_guest_result {
+	u32 hlts;
+	u32 irqs;
+	u32 ipis_sent;	/* wakeup routine only */
+	u32 loops_done;	/* workload routine only */
+};
 
 struct kvm_workload {
 	u32 pio;		/* N */
@@ -116,7 +222,11 @@ struct kvm_workload {
 	u32 msr_index;
 	u64 msr_value;
 	u64 tsc_deadline;	/* 0: ~0ULL >> 1 (far in the future) */
+	u32 loops;	/* 0: 1; KVM_WL_LOOPS_FOREVER: until stopped */
+	u32 hlt_timer_ns;	/* irqchip VMs: 0: KVM_UTIL_TIMER_NS */
 };
+
+#define KVM_WL_LOOPS_FOREVER	0xffffffffU
 
 struct kvm_util_addr_count {
 	u64 addr;
@@ -129,6 +239,7 @@ struct kvm_vcpu {
 	struct kvm_vm *vm;
 	unsigned int id;
 	int fd;
+	int stats_fd;		/* KVM_GET_STATS_FD, -1 if unsupported */
 	struct kvm_run *run;
 	size_t run_size;
 	pthread_t thread;
@@ -136,6 +247,7 @@ struct kvm_vcpu {
 	/* results of the last kvm_vm_run() */
 	bool done;		/* guest wrote KVM_UTIL_PORT_DONE */
 	bool failed;		/* guest failure or error, see err */
+	bool stopped;		/* ended by kvm_vm_stop(), not a failure */
 	u32 fail_value;	/* value written to KVM_UTIL_PORT_FAIL */
 	char err[256];
 	/* exit counters, reset by kvm_vm_run() */
@@ -143,7 +255,17 @@ struct kvm_vcpu {
 	struct kvm_util_addr_count pio[KVM_UTIL_MAX_ADDRS];
 	struct kvm_util_addr_count mmio[KVM_UTIL_MAX_ADDRS];
 	u64 untracked;	/* PIO/MMIO exits that found no free slot */
+	/* progress, for diagnostics (kvm_vcpu_dump()) and timing */
+	u64 nr_runs;		/* KVM_RUN calls */
+	u32 last_exit_reason;	/* KVM_UTIL_EXIT_NONE: no exit yet */
+	u64 last_exit_addr;	/* port or GPA of the last IO/MMIO exit */
+	u64 last_exit_ns;	/* CLOCK_MONOTONIC of the last exit */
+	u64 start_ns, end_ns;	/* CLOCK_MONOTONIC, vCPU thread start/end */
+	bool finished;		/* thread left its loop (atomic) */
+	bool wakeup_routine;	/* internal: last set_* was set_wakeup */
 };
+
+#define KVM_UTIL_EXIT_NONE	0xffffffffU
 
 /*
  * Exit callback, called from the vCPU thread for every exit except writes to
@@ -193,10 +315,28 @@ int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 int kvm_vcpu_set_entry(struct kvm_vcpu *vcpu, u64 gpa);
 u64 kvm_vcpu_stack_top(struct kvm_vcpu *vcpu);
 int kvm_vcpu_set_workload(struct kvm_vcpu *vcpu, const struct kvm_workload *wl);
+int kvm_vcpu_set_wakeup(struct kvm_vcpu *vcpu, const struct kvm_wakeup *wk);
+int kvm_vcpu_guest_result(struct kvm_vcpu *vcpu, struct kvm_guest_result *res);
+u64 kvm_vcpu_params_gpa(struct kvm_vcpu *vcpu);
+/* ask every workload routine to end after its current loop (signal safe) */
+void kvm_vm_request_guest_stop(struct kvm_vm *vm);
+/* binary stats (KVM_GET_STATS_FD, no debugfs needed), e.g. "halt_exits" */
+int kvm_vcpu_read_stat(struct kvm_vcpu *vcpu, const char *name, u64 *val);
+int kvm_vm_debugfs_pid(struct kvm_vm *vm);
 
-/* running */
+/*
+ * running: kvm_vm_run() = kvm_vm_start() + kvm_vm_wait().  kvm_vm_stop()
+ * (any thread, signal safe) kicks all vCPUs out: they end with
+ * vcpu->stopped and kvm_vm_wait() returns -EINTR unless something failed.
+ * When a vCPU fails, the others are stopped too ("another vCPU failed").
+ * On timeout, kvm_vcpu_dump() is printed for each vCPU still running.
+ */
 int kvm_vm_run(struct kvm_vm *vm, kvm_exit_cb_t cb, void *opaque,
 	       unsigned int timeout_ms);
+int kvm_vm_start(struct kvm_vm *vm, kvm_exit_cb_t cb, void *opaque);
+int kvm_vm_wait(struct kvm_vm *vm, unsigned int timeout_ms);
+void kvm_vm_stop(struct kvm_vm *vm);
+void kvm_vcpu_dump(struct kvm_vcpu *vcpu, FILE *f);
 u64 kvm_vcpu_exit_count(struct kvm_vcpu *vcpu, unsigned int reason);
 u64 kvm_vcpu_pio_count(struct kvm_vcpu *vcpu, u16 port);
 u64 kvm_vcpu_mmio_count(struct kvm_vcpu *vcpu, u64 gpa);
@@ -210,7 +350,9 @@ u64 kvm_vm_guest_sym_gpa(struct kvm_vm *vm, const void *sym);
 extern const char guest_real_start[], guest_real_end[], guest_real_workload[];
 extern const char guest_prot32_start[], guest_prot32_end[];
 extern const char guest_prot32_workload[], guest_prot32_irq_eoi[];
+extern const char guest_prot32_wakeup[], guest_prot32_irq_count[];
 extern const char guest_long64_start[], guest_long64_end[];
 extern const char guest_long64_workload[], guest_long64_irq_eoi[];
+extern const char guest_long64_wakeup[], guest_long64_irq_count[];
 
 #endif /* KVMTUNE_KVM_UTIL_H */

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Parameter block offsets and constants shared by the guest blobs
+ * (guest_*.S) and kvm_util.c, which checks them against the C structs.
+ * Plain #defines only: this file is included from assembly.
+ */
+#ifndef KVMTUNE_GUEST_PARAMS_H
+#define KVMTUNE_GUEST_PARAMS_H
+
+#define GP_PORT_DONE		0xf4
+#define GP_PORT_FAIL		0xf5
+#define GP_IDT_GPA		0x8000
+#define GP_SEL_CODE64		0x08
+#define GP_SEL_CODE32		0x18
+
+/* struct kvm_workload_params */
+#define WP_PORT			0
+#define WP_MMIO_GPA		4
+#define WP_MSR_INDEX		8
+#define WP_MSR_VALUE		16
+#define WP_TSC_DEADLINE		24
+#define WP_LOOPS		40
+#define WP_LOOPS_DONE		44
+#define WP_FLAGS		48
+#define WP_STOP			56
+
+/* struct kvm_wakeup_params */
+#define KP_ROLE			0
+#define KP_COUNT		4
+#define KP_PEER_APIC_ID		8
+#define KP_PEER_PARAMS		12
+#define KP_IPIS_SENT		40
+#define KP_READY		44
+
+/* common to both blocks: the interrupt handler and apic_setup use them */
+#define P_HLTS			32
+#define P_IRQS			36
+#define P_TIMER_COUNT		52
+#define P_VECTOR		60
+
+/* WP_FLAGS bits */
+#define WL_FLAG_HLT_TIMER	0x1	/* arm the LAPIC timer before each HLT */
+
+/* KP_ROLE values */
+#define WAKEUP_ROLE_TIMER	0
+#define WAKEUP_ROLE_IPI_RECV	1
+#define WAKEUP_ROLE_IPI_SEND	2
+
+/* values the wakeup routine writes to GP_PORT_FAIL */
+#define WAKEUP_FAIL_ROLE	0x10	/* unknown KP_ROLE */
+#define WAKEUP_FAIL_IRQS	0x11	/* HLT returned, P_IRQS != HLTs so far */
+
+/* x2APIC */
+#define MSR_APIC_BASE		0x1b
+#define APIC_BASE_EXTD		0x400
+#define APIC_BASE_EN		0x800
+#define MSR_X2APIC_EOI		0x80b
+#define MSR_X2APIC_SVR		0x80f
+#define MSR_X2APIC_ICR		0x830
+#define MSR_X2APIC_LVTT		0x832
+#define MSR_X2APIC_TMICT	0x838
+#define MSR_X2APIC_TDCR		0x83e
+#define APIC_SVR_ENABLE		0x100
+#define APIC_SPURIOUS_VECTOR	0xff
+#define APIC_TDCR_DIV1		0xb
+#define APIC_ICR_ASSERT		0x4000	/* fixed, physical, edge */
+
+#endif /* KVMTUNE_GUEST_PARAMS_H */
