@@ -51,6 +51,7 @@ for l in "${lines[@]}"; do
 		echo "=== setup: insmod ${w[*]:1}"
 		insmod "$KVMTUNE_KMOD/${w[1]}" "${w[@]:2}" || setup_failed="insmod ${w[1]}"
 		;;
+	@tcg) ;; # read by run.sh before boot
 	@*)
 		setup_failed="unknown spec directive ${w[0]}"
 		;;
