@@ -4,7 +4,7 @@
  *
  *   summary  probes  control  vms/<pid>-<fd>/{files}  vms/<pid>-<fd>/vcpu<id>/{files}
  *
- * where {files} = exits msrs latency hlt wakeups stats. The text formats
+ * where {files} = exits msrs latency hlt npf wakeups stats. The text formats
  * are documented in Documentation/kvmtrace.rst and are parsed by tools.
  *
  * Files are created with debugfs_create_file(), i.e. behind debugfs' full
@@ -142,6 +142,20 @@ static void kt_show_hlt(struct seq_file *m, struct kt_snap *s)
 	kt_print_hist(m, "halt_hist ", &st->halt);
 }
 
+static void kt_show_npf(struct seq_file *m, struct kt_snap *s)
+{
+	const struct kt_stats *st = &s->st;
+	u64 exits = 0;
+	unsigned int i;
+
+	for (i = 0; i < KT_NR_CODES; i++)
+		if (kt_code_is_npf(s->isa, kt_idx_code(s->isa, i)))
+			exits += st->count[i];
+	seq_printf(m, "exits %llu\n", exits);
+	seq_printf(m, "mmio %llu\n", st->npf_mmio);
+	seq_printf(m, "fault %llu\n", st->npf_fault);
+}
+
 static void kt_show_wakeups(struct seq_file *m, struct kt_snap *s)
 {
 	seq_printf(m, "piw %llu\n", s->wake_piw);
@@ -192,6 +206,7 @@ KT_SCOPE_FILE(exits);
 KT_SCOPE_FILE(msrs);
 KT_SCOPE_FILE(latency);
 KT_SCOPE_FILE(hlt);
+KT_SCOPE_FILE(npf);
 KT_SCOPE_FILE(wakeups);
 KT_SCOPE_FILE(stats);
 
@@ -201,6 +216,7 @@ static void kt_scope_files(struct dentry *dir, enum kt_obj_kind *kind)
 	debugfs_create_file("msrs", 0400, dir, kind, &kt_msrs_fops);
 	debugfs_create_file("latency", 0400, dir, kind, &kt_latency_fops);
 	debugfs_create_file("hlt", 0400, dir, kind, &kt_hlt_fops);
+	debugfs_create_file("npf", 0400, dir, kind, &kt_npf_fops);
 	debugfs_create_file("wakeups", 0400, dir, kind, &kt_wakeups_fops);
 	debugfs_create_file("stats", 0400, dir, kind, &kt_stats_fops);
 }

@@ -39,6 +39,7 @@ enum kt_hook_id {
 	KT_H_ENTRY,
 	KT_H_HALT,
 	KT_H_POLL,
+	KT_H_MMIO,
 	KT_H_DESTROY,
 	KT_H_WAKE,
 	KT_H_PIW_VMX,
@@ -97,7 +98,10 @@ static struct {
 } kt_kvm;
 static int kt_tp_init_err;
 
-static const char *const kt_modules[] = { "kvm", "kvm_intel", "kvm_amd" };
+/* "vmlinux" hooks are armed at load and disarmed at unload only. */
+static const char *const kt_modules[] = {
+	"vmlinux", "kvm", "kvm_intel", "kvm_amd",
+};
 
 static inline void kt_hit(enum kt_hook_id id)
 {
@@ -226,6 +230,22 @@ static void kt_tp_poll(void *data, bool grow, unsigned int vcpu_id,
 	v->st.poll_ns = new;
 }
 
+/*
+ * kvm_mmio(type, len, gpa, val): KVM emulated an MMIO access, on the vCPU
+ * thread. Only used to classify the vCPU's open NPF/EPT exit, if any.
+ */
+static void kt_tp_mmio(void *data, int type, int len, u64 gpa, void *val)
+{
+	struct kt_vcpu *v;
+
+	kt_hit(KT_H_MMIO);
+	if (!kt_active())
+		return;
+	v = kt_running();
+	if (v)
+		kt_stats_mmio(&v->st);
+}
+
 /* kvm_arch_destroy_vm(kvm): process context, no vCPU runs any more. */
 static int kt_kp_destroy(struct kprobe *p, struct pt_regs *regs)
 {
@@ -235,18 +255,30 @@ static int kt_kp_destroy(struct kprobe *p, struct pt_regs *regs)
 }
 
 struct kt_wake_data {
-	struct kvm_vcpu *vcpu;
+	struct kt_vcpu *v;
 	bool piw;
 };
 
-/* kvm_vcpu_wake_up(vcpu): any context, any CPU. */
+/*
+ * rcuwait_wake_up(w): every wakeup of a vCPU blocked in kvm_vcpu_block()
+ * goes through it with w = &vcpu->wait, whether kvm_vcpu_wake_up() was
+ * called out of line or inlined (kvm_vcpu_kick() inlines it on 6.1 and
+ * 6.12). Other rcuwaits of the kernel are filtered out by looking the
+ * would-be vCPU up by address, without dereferencing it. Any context.
+ */
 static int kt_krp_wake_entry(struct kretprobe_instance *ri,
 			     struct pt_regs *regs)
 {
 	struct kt_wake_data *d = (struct kt_wake_data *)ri->data;
+	struct rcuwait *w;
 
 	kt_hit(KT_H_WAKE);
-	d->vcpu = (struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
+	if (!kt_active())
+		return 1;
+	w = (struct rcuwait *)regs_get_kernel_argument(regs, 0);
+	d->v = kt_vcpu_find(container_of(w, struct kvm_vcpu, wait));
+	if (!d->v)
+		return 1;	/* not a traced vCPU: skip the return handler */
 	d->piw = this_cpu_read(kt_piw_owner) == current;
 	return 0;
 }
@@ -255,17 +287,16 @@ static int kt_krp_wake_ret(struct kretprobe_instance *ri,
 			   struct pt_regs *regs)
 {
 	struct kt_wake_data *d = (struct kt_wake_data *)ri->data;
-	struct kt_vcpu *v;
+	struct kt_vcpu *v = d->v;
 
-	/* Returns bool: true only if a waiting vCPU was woken. */
-	if (!(u8)regs_return_value(regs) || !kt_active())
+	/*
+	 * Returns non-zero only if a task was waiting and woken. The entry
+	 * stays valid: recycling waits for an RCU grace period, and kretprobe
+	 * handlers run with preemption disabled.
+	 */
+	if (!(int)regs_return_value(regs) || !kt_active())
 		return 0;
-	v = kt_vcpu_find(d->vcpu);
-	if (!v) {
-		kt_count(KT_C_UNTRACKED);
-		return 0;
-	}
-	if (kt_traced(v))
+	if (READ_ONCE(v->key) && kt_traced(v))
 		atomic64_inc(d->piw ? &v->wake_piw : &v->wake_other);
 	return 0;
 }
@@ -331,6 +362,11 @@ static struct kt_hook kt_hooks[KT_H_NR] = {
 		.kind = KT_TRACEPOINT,
 		.tp_probe = kt_tp_poll,
 	},
+	[KT_H_MMIO] = {
+		.target = "kvm:kvm_mmio",
+		.kind = KT_TRACEPOINT,
+		.tp_probe = kt_tp_mmio,
+	},
 	[KT_H_DESTROY] = {
 		.target = "kvm:kvm_arch_destroy_vm",
 		.kind = KT_KPROBE,
@@ -338,7 +374,7 @@ static struct kt_hook kt_hooks[KT_H_NR] = {
 		.pre = kt_kp_destroy,
 	},
 	[KT_H_WAKE] = {
-		.target = "kvm:kvm_vcpu_wake_up",
+		.target = "vmlinux:rcuwait_wake_up",
 		.kind = KT_KRETPROBE,
 		.entry = kt_krp_wake_entry,
 		.ret = kt_krp_wake_ret,
@@ -363,6 +399,13 @@ static struct kt_hook kt_hooks[KT_H_NR] = {
 static const char *kt_hook_symbol(const struct kt_hook *h)
 {
 	return strchr(h->target, ':') + 1;
+}
+
+/* kprobe symbol: "module:symbol", or just "symbol" for vmlinux */
+static const char *kt_hook_kp_name(const struct kt_hook *h)
+{
+	return str_has_prefix(h->target, "vmlinux:") ? kt_hook_symbol(h) :
+						       h->target;
 }
 
 static bool kt_hook_match(const struct kt_hook *h, const char *mod,
@@ -393,12 +436,12 @@ static int kt_hook_arm(struct kt_hook *h)
 		return tracepoint_probe_register(h->tp, h->tp_probe, NULL);
 	case KT_KPROBE:
 		memset(&h->kp, 0, sizeof(h->kp));
-		h->kp.symbol_name = h->target;
+		h->kp.symbol_name = kt_hook_kp_name(h);
 		h->kp.pre_handler = h->pre;
 		return register_kprobe(&h->kp);
 	case KT_KRETPROBE:
 		memset(&h->krp, 0, sizeof(h->krp));
-		h->krp.kp.symbol_name = h->target;
+		h->krp.kp.symbol_name = kt_hook_kp_name(h);
 		h->krp.entry_handler = h->entry;
 		h->krp.handler = h->ret;
 		h->krp.data_size = h->data_size;

@@ -93,6 +93,8 @@ struct kt_stats {
 	u32 exit_gen;
 	s16 exit_idx;
 	bool exit_hlt;
+	bool npf_open;		/* last exit was NPF/EPT, not yet classified */
+	bool npf_mmio_seen;	/* ... and KVM emulated MMIO for it */
 
 	u64 exits;
 	u64 exit_ns;		/* sum of paired non-HLT exit latencies */
@@ -110,6 +112,9 @@ struct kt_stats {
 	struct kt_msr msr[KT_MSR_SLOTS];
 	u64 msr_lost_writes;	/* MSR table full */
 	u64 msr_lost_reads;
+
+	u64 npf_mmio;		/* NPF/EPT exits with MMIO emulation */
+	u64 npf_fault;		/* NPF/EPT exits without */
 
 	u64 hlt_exit_ns;	/* sum of paired HLT exit latencies */
 	u64 halts;		/* kvm_vcpu_wakeup events */
@@ -227,6 +232,8 @@ size_t kt_state_memory(void);
 void kt_stats_exit(struct kt_stats *st, u8 isa, u32 code, u64 info1,
 		   u32 msr);
 u64 kt_stats_entry(struct kt_stats *st);
+void kt_stats_mmio(struct kt_stats *st);
+bool kt_code_is_npf(u8 isa, u32 code);
 void kt_stats_halt(struct kt_stats *st, u64 ns, bool waited, bool valid);
 void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa);
 int kt_code_idx(u8 isa, u32 code);

@@ -214,6 +214,11 @@ static void kt_vm_kill_locked(struct kt_vm *vm)
 
 	list_for_each_entry(v, &vm->vcpus, vm_node) {
 		hlist_del_rcu(&v->hnode);
+		/*
+		 * Also out of the per-CPU caches: the struct kvm_vcpu may be
+		 * freed and reused by a new VM before kt_work recycles us.
+		 */
+		WRITE_ONCE(v->key, NULL);
 		atomic_set(&v->state, KT_DEAD);
 		kt_nr_vcpus--;
 	}

@@ -40,6 +40,34 @@ static bool kt_code_is_hlt(u8 isa, u32 code)
 				   code == SVM_EXIT_HLT;
 }
 
+/* Nested page fault exits: SVM NPF, VMX EPT violation and misconfig. */
+bool kt_code_is_npf(u8 isa, u32 code)
+{
+	if (isa == KT_ISA_VMX)
+		return code == EXIT_REASON_EPT_VIOLATION ||
+		       code == EXIT_REASON_EPT_MISCONFIG;
+	return code == SVM_EXIT_NPF;
+}
+
+/* Classify the open NPF exit, if any, when it ends (entry or next exit). */
+static void kt_npf_close(struct kt_stats *st)
+{
+	if (!st->npf_open)
+		return;
+	st->npf_open = false;
+	if (!st->npf_mmio_seen)
+		WRITE_ONCE(st->npf_fault, st->npf_fault + 1);
+}
+
+/* KVM emulated an MMIO access: the open NPF exit, if any, was MMIO. */
+void kt_stats_mmio(struct kt_stats *st)
+{
+	if (!st->npf_open || st->npf_mmio_seen)
+		return;
+	st->npf_mmio_seen = true;
+	WRITE_ONCE(st->npf_mmio, st->npf_mmio + 1);
+}
+
 unsigned int kt_hist_bucket(u64 ns)
 {
 	return ns ? min_t(unsigned int, ilog2(ns), KT_HIST_BUCKETS - 1) : 0;
@@ -139,6 +167,13 @@ void kt_stats_exit(struct kt_stats *st, u8 isa, u32 code, u64 info1,
 {
 	int idx = kt_code_idx(isa, code);
 
+	/* an entry was missed (e.g. while disabled) */
+	kt_npf_close(st);
+	if (kt_code_is_npf(isa, code)) {
+		st->npf_open = true;
+		st->npf_mmio_seen = false;
+	}
+
 	st->exits++;
 	if (idx >= 0)
 		WRITE_ONCE(st->count[idx], st->count[idx] + 1);
@@ -171,6 +206,7 @@ u64 kt_stats_entry(struct kt_stats *st)
 	u64 now, delta;
 	unsigned int b;
 
+	kt_npf_close(st);
 	if (!ts)
 		return 0;
 	st->exit_ts = 0;
@@ -263,6 +299,8 @@ void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa)
 	}
 	dst->msr_lost_writes += READ_ONCE(src->msr_lost_writes);
 	dst->msr_lost_reads += READ_ONCE(src->msr_lost_reads);
+	dst->npf_mmio += READ_ONCE(src->npf_mmio);
+	dst->npf_fault += READ_ONCE(src->npf_fault);
 
 	dst->hlt_exit_ns += READ_ONCE(src->hlt_exit_ns);
 	dst->halts += READ_ONCE(src->halts);
