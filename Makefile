@@ -50,7 +50,10 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 # The release of the tree being built for, which need not be the running one.
-KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo $(KERNELRELEASE))
+# (utsrelease.h, not config/kernel.release, which Debian's 6.1 headers get
+# wrong and override in .kernelvariables.)
+KRELEASE = $(or $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+		$(KDIR)/include/generated/utsrelease.h 2>/dev/null),$(KERNELRELEASE))
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
