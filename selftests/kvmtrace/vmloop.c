@@ -94,12 +94,12 @@ static struct kvm_vm *create_vm(bool irqchip)
 	return kvm_vm_create(&opts);
 }
 
-static volatile sig_atomic_t stop_requested;
+static int stop_requested;
 
 static void request_stop(int sig)
 {
 	(void)sig;
-	stop_requested = 1;
+	__atomic_store_n(&stop_requested, 1, __ATOMIC_RELAXED);
 }
 
 static int cmd_run(double secs)
@@ -124,7 +124,8 @@ static int cmd_run(double secs)
 	do {
 		ret = run_round(vm, round_wl);
 		rounds++;
-	} while (!ret && !stop_requested && now() < end);
+	} while (!ret && !__atomic_load_n(&stop_requested, __ATOMIC_RELAXED) &&
+		 now() < end);
 	printf("rounds %lu%s\n", rounds, ret ? " FAILED" : "");
 	kvm_vm_destroy(vm);
 	return ret ? 1 : 0;
