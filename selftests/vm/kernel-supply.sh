@@ -71,9 +71,14 @@ fix_symlinks() {
 prepare_line() {
 	local line=$1 meta image kver hdr common kbuild src dir root debs ver
 	meta=$(meta_image "$line")
-	image=$(depends_on "$meta" '^linux-image-') ||
-		die "cannot resolve $meta (run apt-get update)"
-	[ -n "$image" ] || die "cannot resolve $meta (run apt-get update)"
+	image=$(depends_on "$meta" '^linux-image-' || true)
+	if [ -z "$image" ] && [ "$(id -u)" -eq 0 ]; then
+		# a fresh machine may have no package lists yet
+		log "refreshing the package lists"
+		apt-get update -q >&2 || die "apt-get update failed"
+		image=$(depends_on "$meta" '^linux-image-' || true)
+	fi
+	[ -n "$image" ] || die "cannot resolve $meta (run apt-get update as root)"
 	kver=${image#linux-image-}
 	ver=$(pkg_version "$image")
 	hdr=linux-headers-$kver
