@@ -94,7 +94,12 @@ cmdline+=" 8250.nr_uarts=4 lpj=4000000 kvmtune.env=$out/guest.env"
 tcg=$(sed -n 's/^@tcg[[:space:]]\{1,\}\([a-z]*\).*/\1/p' "$spec" | tail -n 1)
 tcg=${KVMTUNE_TCG:-${tcg:-icount}}
 case $tcg in
-icount) accel=(-accel tcg,thread=single -icount shift=auto,sleep=off) ;;
+icount)
+	sleep=off
+	# an interactive shell sits idle: let its idle time pass in real time
+	[ -z "$interactive" ] || sleep=on
+	accel=(-accel tcg,thread=single -icount "shift=auto,sleep=$sleep")
+	;;
 single) accel=(-accel tcg,thread=single) ;;
 multi) accel=(-accel tcg,thread=multi) ;;
 *) die "unknown TCG mode '$tcg' (icount, single or multi)" ;;
