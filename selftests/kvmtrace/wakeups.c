@@ -106,7 +106,8 @@ TEST_F_TIMEOUT(wakeups, timer_wakes_halted_vcpu, 150)
 	}
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, kvm_vcpu_guest_result(kvm_vm_vcpu(self->vm, 0), &res));
-	EXPECT_EQ(NR_HLTS, res.hlts);
+	/* every "sti; hlt" halted or was skipped, see kvm_util.h */
+	EXPECT_EQ(NR_HLTS, res.hlts + res.hlt_skips);
 	/* timer interrupts may be duplicated by TCG, see kvm/wakeups.c */
 	EXPECT_GE(res.irqs, NR_HLTS);
 
@@ -128,7 +129,7 @@ TEST_F_TIMEOUT(wakeups, timer_wakes_halted_vcpu, 150)
 	TH_LOG("VM other %llu, KVM halt_wakeup %llu", vm_other, halt_wakeup);
 
 	EXPECT_LE(1ULL, other0);
-	EXPECT_GE((u64)NR_HLTS, other0);
+	EXPECT_GE((u64)res.hlts, other0);
 	EXPECT_EQ(0ULL, piw0);
 	EXPECT_EQ(0ULL, other1);
 	EXPECT_EQ(0ULL, piw1);
@@ -136,7 +137,8 @@ TEST_F_TIMEOUT(wakeups, timer_wakes_halted_vcpu, 150)
 	EXPECT_EQ(halt_wakeup, vm_other);
 
 	snprintf(path, sizeof(path), "%s/vcpu0/hlt", dir);
-	EXPECT_EQ((u64)NR_HLTS, kt_get(path, "exits"));
+	/* kvmtrace's HLT exits are exactly the HLTs the guest executed */
+	EXPECT_EQ((u64)res.hlts, kt_get(path, "exits"));
 	snprintf(path, sizeof(path), "%s/vcpu1/hlt", dir);
 	EXPECT_EQ(0ULL, kt_get(path, "exits"));
 

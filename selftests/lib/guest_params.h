@@ -37,6 +37,7 @@
 #define P_IRQS			36
 #define P_TIMER_COUNT		52
 #define P_VECTOR		60
+#define P_HLT_SKIPS		64
 
 /* WP_FLAGS bits */
 #define WL_FLAG_HLT_TIMER	0x1	/* arm the LAPIC timer before each HLT */

@@ -58,6 +58,8 @@ static_assert(sizeof(struct kvm_workload_params) == KVM_UTIL_PARAMS_SIZE,
 	      "workload parameter block size");
 static_assert(sizeof(struct kvm_wakeup_params) == KVM_UTIL_PARAMS_SIZE,
 	      "wakeup parameter block size");
+PARAM_OFF(kvm_workload_params, hlt_skips, P_HLT_SKIPS);
+PARAM_OFF(kvm_wakeup_params, hlt_skips, P_HLT_SKIPS);
 PARAM_OFF(kvm_workload_params, pio_port, WP_PORT);
 PARAM_OFF(kvm_workload_params, mmio_gpa, WP_MMIO_GPA);
 PARAM_OFF(kvm_workload_params, msr_index, WP_MSR_INDEX);
@@ -829,12 +831,14 @@ int kvm_vcpu_guest_result(struct kvm_vcpu *vcpu, struct kvm_guest_result *res)
 	memset(res, 0, sizeof(*res));
 	if (vcpu->wakeup_routine) {
 		ret = kvm_vm_read(vcpu->vm, gpa, &kp, sizeof(kp));
-		res->hlts = kp.hlts;
+		res->hlts = kp.hlts - kp.hlt_skips;
+		res->hlt_skips = kp.hlt_skips;
 		res->irqs = kp.irqs;
 		res->ipis_sent = kp.ipis_sent;
 	} else {
 		ret = kvm_vm_read(vcpu->vm, gpa, &wp, sizeof(wp));
-		res->hlts = wp.hlts;
+		res->hlts = wp.hlts - wp.hlt_skips;
+		res->hlt_skips = wp.hlt_skips;
 		res->irqs = wp.irqs;
 		res->loops_done = wp.loops_done;
 	}

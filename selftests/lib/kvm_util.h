@@ -112,7 +112,7 @@ typedef __u64 u64;
 
 #define KVM_UTIL_MEM_SIZE	0x100000ULL	/* default memslot size, 1 MiB */
 #define KVM_UTIL_PARAMS_GPA	0x500ULL
-#define KVM_UTIL_PARAMS_SIZE	0x40ULL
+#define KVM_UTIL_PARAMS_SIZE	0x80ULL
 #define KVM_UTIL_GDT_GPA	0x1000ULL
 #define KVM_UTIL_PT_GPA		0x2000ULL
 #define KVM_UTIL_IDT_GPA	0x8000ULL
@@ -144,7 +144,7 @@ struct kvm_vm_opts {
 };
 
 /*
- * Guest-visible parameter blocks, at KVM_UTIL_PARAMS_GPA + 64 * vcpu id.
+ * Guest-visible parameter blocks, at KVM_UTIL_PARAMS_GPA + 128 * vcpu id.
  * Offsets are shared with guest_*.S through guest_params.h.
  */
 struct kvm_workload_params {
@@ -163,7 +163,9 @@ struct kvm_workload_params {
 	u32 timer_count;	/* TMICT before each HLT (HLT_TIMER) */
 	u32 stop;	/* host: non-zero ends after the current loop */
 	u32 vector;	/* timer vector (HLT_TIMER) */
-};	/* naturally aligned, no padding: 64 bytes */
+	u32 hlt_skips;	/* out: HLTs skipped, see struct kvm_guest_result */
+	u32 reserved2[15];
+};	/* naturally aligned, no padding: 128 bytes */
 
 #define KVM_WL_FLAG_HLT_TIMER	0x1
 
@@ -192,7 +194,9 @@ struct kvm_wakeup_params {
 	u32 timer_count;	/* TIMER: TMICT value */
 	u32 reserved2;
 	u32 vector;
-};	/* 64 bytes */
+	u32 hlt_skips;		/* out: see struct kvm_guest_result */
+	u32 reserved3[15];
+};	/* 128 bytes */
 
 struct kvm_wakeup {
 	enum kvm_wakeup_role role;
@@ -203,8 +207,17 @@ struct kvm_wakeup {
 };
 
 /* what the guest reported in its parameter block */
+/*
+ * @hlts counts HLT instructions the guest executed (what KVM counts as HLT
+ * exits).  @hlt_skips counts "sti; hlt" sequences whose HLT never ran: the
+ * interrupt arrived inside the STI shadow, which real CPUs forbid but the
+ * proving ground's emulated nested SVM occasionally allows; the handler
+ * then steps over the HLT, which would otherwise wait forever.  So every
+ * "sti; hlt" is one of the two: HLTs asked for = @hlts + @hlt_skips.
+ */
 struct kvm_guest_result {
 	u32 hlts;
+	u32 hlt_skips;
 	u32 irqs;
 	u32 ipis_sent;	/* wakeup routine only */
 	u32 loops_done;	/* workload routine only */
