@@ -14,8 +14,10 @@ KO=$KVMTUNE_KMOD/kvmtrace/kvmtrace.ko
 VMLOOP=$KVMTUNE_BUILD/selftests/kvmtrace/vmloop
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/lifecycle.XXXXXX")
 bg_pid=
+reader=
 
 cleanup() {
+	[ -z "$reader" ] || { kill "$reader"; wait "$reader"; } 2>/dev/null
 	if [ -n "$bg_pid" ]; then
 		kill "$bg_pid" 2>/dev/null
 		wait "$bg_pid"
@@ -197,7 +199,17 @@ finish_vmloop
 echo "ok: new VMs traced after kvm/kvm_amd reload"
 
 # ---- 200 create/destroy cycles leave nothing behind --------------------------
+# while a reader keeps reading the files of the VMs being destroyed
+(
+	while :; do
+		cat "$D"/vms/*/* "$D"/vms/*/vcpu*/* >/dev/null 2>&1
+	done
+) &
+reader=$!
 "$VMLOOP" cycles 200 || kt_fail "vmloop cycles"
+kill "$reader"
+wait "$reader" 2>/dev/null
+reader=
 empty() {
 	[ "$(summary_val vms)" = 0 ] && [ "$(summary_val vcpus)" = 0 ] &&
 		[ -z "$(ls "$D/vms")" ]
@@ -208,7 +220,7 @@ for k in dropped_vm_full dropped_vcpu_full dir_failures; do
 done
 h=$(hits kvm_arch_destroy_vm)
 [ "$h" -ge 200 ] || kt_fail "only $h VM teardowns seen"
-echo "ok: 200 cycles, no state left ($h teardowns)"
+echo "ok: 200 cycles read while torn down, no state left ($h teardowns)"
 rmmod kvmtrace || kt_fail "rmmod"
 
 # ---- bad module parameters -----------------------------------------------------
