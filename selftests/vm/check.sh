@@ -10,6 +10,8 @@
 # Environment: KVMTUNE_LINES (default "6.1 6.12"), KVMTUNE_CACHE.
 
 set -uo pipefail
+# depmod, modprobe and friends live in sbin, which a CI PATH may lack
+export PATH=$PATH:/usr/sbin:/sbin
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)

@@ -7,6 +7,8 @@
 # Usage: deps.sh [--bench]
 
 set -euo pipefail
+# depmod, modprobe and friends live in sbin, which a CI PATH may lack
+export PATH=$PATH:/usr/sbin:/sbin
 
 PKGS=(
 	# module and tool builds

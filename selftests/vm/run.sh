@@ -18,6 +18,8 @@
 # Artifacts: console.log (kernel), tests.log (test output), results.tap.
 
 set -euo pipefail
+# depmod, modprobe and friends live in sbin, which a CI PATH may lack
+export PATH=$PATH:/usr/sbin:/sbin
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
