@@ -107,7 +107,11 @@ multi) accel=(-accel tcg,thread=multi) ;;
 *) die "unknown TCG mode '$tcg' (icount, single or multi)" ;;
 esac
 
-qemu=(qemu-system-x86_64 "${accel[@]}" -cpu max -smp 2 -m 3G
+# cx16=off: QEMU 7.2's single-threaded TCG corrupts EFLAGS on
+# CMPXCHG16B (SLUB's per-CPU fastpath): the L1 kernel took a #DB with the
+# trap flag set, and a double fault, right after one.  Without CX16 the
+# kernel never executes it.
+qemu=(qemu-system-x86_64 "${accel[@]}" -cpu max,cx16=off -smp 2 -m 3G
 	-nodefaults -display none -no-reboot -monitor none
 	-kernel "$VMLINUZ" -initrd "$initrd"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
