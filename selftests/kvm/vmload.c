@@ -9,25 +9,36 @@
  *   pid <pid> vmfd <fd>        (at once: /sys/kernel/debug/kvm/<pid>-<fd>)
  *   vcpu <id> pio <n> mmio <n> hlt <n> cpuid <n> msr <n> io_exits <n>
  *        total_exits <n> ns_per_exit <f> ns_per_op <f> loops <n> wall_ns <n>
+ *   kvm_stats <id> exits <n> halt_exits <n> irq_exits <n> reads <n>
+ *                              (--stats only, after the vcpu line)
  * pio/mmio/hlt/cpuid/msr: operations the guest completed (pio and mmio as
  * seen by userspace, hlt counted by the guest, cpuid and msr = completed
  * loops x per-loop count); io_exits and total_exits: exits that reached
  * userspace (io_exits includes the final "out" to the DONE port);
  * wall_ns: vCPU thread run time; ns_per_exit = wall_ns / total_exits and
  * ns_per_op = wall_ns / (pio + mmio + hlt + cpuid + msr), 0 if undefined.
+ * kvm_stats: KVM's own counters for the vCPU (binary stats fd,
+ * KVM_GET_STATS_FD), read after it finished; exits counts every hardware
+ * exit, also those KVM handled in its fastpath.  reads: how often the
+ * stats fd was read while the vCPUs ran (--stats-poll).
+ *
+ * --cpu N pins vmload to CPU N before the vCPU threads are created, so they
+ * (and vmload's own control and waiter threads, which sleep) run there only.
  *
  * Loops run in the guest (no host intervention between loops).  With
  * --seconds the guest loops until the host sets the parameter block's stop
  * flag, which it checks after each loop.  SIGINT/SIGTERM do the same; if the
  * guest has not finished its loop STOP_GRACE_MS later, the vCPUs are kicked
  * out of KVM_RUN.  Either way the results are printed and the exit status
- * is 0.  Exit status 1: the VM or a vCPU failed, 2: bad arguments.
+ * is 0.  Exit status 1: the VM or a vCPU failed, or reading the stats failed;
+ * 2: bad arguments (also a --cpu that is not online).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +60,9 @@ struct opts {
 	double seconds;
 	bool quiet;
 	const char *ready_file;
+	int cpu;		/* -1: not pinned */
+	bool stats;
+	u32 stats_poll_ms;	/* 0: read the stats only at the end */
 };
 
 struct waiter {
@@ -63,7 +77,7 @@ static void print_usage(FILE *f, const char *prog)
 		"usage: %s [-v vcpus] [-i] [-m real|prot32|long64] [--pio N] [--mmio M]\n"
 		"          [--cpuid J] [--hlt K] [--tscdl W] [--msr X] [--msr-index IDX]\n"
 		"          [--hlt-ns NS] [--loops L | --seconds S] [--quiet]\n"
-		"          [--ready-file PATH]\n"
+		"          [--ready-file PATH] [--cpu N] [--stats] [--stats-poll MS]\n"
 		"  -v, --vcpus N      vCPUs (1..%d, default 1), each runs the workload\n"
 		"  -i, --irqchip      in-kernel irqchip; each HLT is then woken by the\n"
 		"                     LAPIC timer (prot32/long64 only)\n"
@@ -80,7 +94,11 @@ static void print_usage(FILE *f, const char *prog)
 		"  --seconds S        run the workload repeatedly for S seconds\n"
 		"  --quiet            no summary on stderr\n"
 		"  --ready-file PATH  create PATH (\"pid <pid> vmfd <fd>\") once the\n"
-		"                     VM is running\n",
+		"                     VM is running\n"
+		"  --cpu N            pin the vCPU threads (and vmload) to CPU N\n"
+		"  --stats            print KVM's binary stats of each vCPU at the end\n"
+		"  --stats-poll MS    --stats, and read them every MS ms while the\n"
+		"                     vCPUs run (like a monitoring tool)\n",
 		prog, KVM_UTIL_MAX_VCPUS, KVM_UTIL_PORT_WORK, DEFAULT_MSR_INDEX,
 		DEFAULT_HLT_NS);
 }
@@ -104,7 +122,7 @@ static int parse_u32(const char *name, const char *s, u32 min, u32 *val)
 enum {
 	OPT_PIO = 256, OPT_MMIO, OPT_CPUID, OPT_HLT, OPT_TSCDL, OPT_MSR,
 	OPT_MSR_INDEX, OPT_HLT_NS, OPT_LOOPS, OPT_SECONDS, OPT_QUIET,
-	OPT_READY, OPT_HELP,
+	OPT_READY, OPT_CPU, OPT_STATS, OPT_STATS_POLL, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -123,6 +141,9 @@ static const struct option long_opts[] = {
 	{ "seconds", required_argument, NULL, OPT_SECONDS },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "ready-file", required_argument, NULL, OPT_READY },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "stats-poll", required_argument, NULL, OPT_STATS_POLL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -159,6 +180,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->wl.msr_index = DEFAULT_MSR_INDEX;
 	o->wl.hlt_timer_ns = DEFAULT_HLT_NS;
 	o->loops = 1;
+	o->cpu = -1;
 
 	while ((c = getopt_long(argc, argv, "v:im:h", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -237,6 +259,24 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_READY:
 			o->ready_file = optarg;
 			break;
+		case OPT_CPU:
+			if (parse_u32("--cpu", optarg, 0, &n))
+				return -EINVAL;
+			if (n >= CPU_SETSIZE) {
+				fprintf(stderr, "vmload: --cpu: at most %d\n",
+					CPU_SETSIZE - 1);
+				return -EINVAL;
+			}
+			o->cpu = n;
+			break;
+		case OPT_STATS:
+			o->stats = true;
+			break;
+		case OPT_STATS_POLL:
+			if (parse_u32("--stats-poll", optarg, 1, &o->stats_poll_ms))
+				return -EINVAL;
+			o->stats = true;
+			break;
 		case 'h':
 		case OPT_HELP:
 			return 1;
@@ -306,22 +346,42 @@ static u64 now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* --stats-poll: read every vCPU's exit counter, as a monitor would */
+static void poll_stats(struct kvm_vm *vm, u64 *reads)
+{
+	unsigned int i;
+	u64 val;
+
+	for (i = 0; i < kvm_vm_nr_vcpus(vm); i++)
+		if (!kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i), "exits", &val))
+			(*reads)++;
+}
+
 /*
  * Wait for the waiter thread; meanwhile end the run on --seconds or on
- * SIGINT/SIGTERM (blocked in all threads, taken here by sigtimedwait).
- * Returns the signal that stopped the run, or 0.
+ * SIGINT/SIGTERM (blocked in all threads, taken here by sigtimedwait),
+ * and read the stats every o->stats_poll_ms.  Returns the signal that
+ * stopped the run, or 0.
  */
 static int control_loop(struct kvm_vm *vm, struct waiter *w,
-			const sigset_t *sigs, double seconds)
+			const sigset_t *sigs, const struct opts *o,
+			u64 *stat_reads)
 {
-	u64 start = now_ns(), stop_at = 0, now;
-	struct timespec poll = { 0, POLL_MS * 1000000L };
+	u32 poll_ms = o->stats_poll_ms && o->stats_poll_ms < POLL_MS ?
+		      o->stats_poll_ms : POLL_MS;
+	u64 start = now_ns(), stop_at = 0, next_read = start, now;
+	struct timespec poll = { poll_ms / 1000, (poll_ms % 1000) * 1000000L };
+	double seconds = o->seconds;
 	bool forced = false;
 	int sig, got = 0;
 
 	while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
 		sig = sigtimedwait(sigs, NULL, &poll);
 		now = now_ns();
+		if (o->stats_poll_ms && now >= next_read) {
+			poll_stats(vm, stat_reads);
+			next_read = now + o->stats_poll_ms * 1000000ULL;
+		}
 		if (sig > 0 && !got) {
 			got = sig;
 			if (!stop_at)
@@ -384,11 +444,57 @@ static void print_results(struct kvm_vm *vm, const struct opts *o)
 	fflush(stdout);
 }
 
+static const char *const stat_names[] = { "exits", "halt_exits", "irq_exits" };
+
+/* --stats: KVM's counters of each vCPU, from its binary stats fd */
+static int print_stats(struct kvm_vm *vm, u64 reads)
+{
+	unsigned int i, s;
+	u64 val;
+	int ret;
+
+	for (i = 0; i < kvm_vm_nr_vcpus(vm); i++) {
+		printf("kvm_stats %u", i);
+		for (s = 0; s < ARRAY_SIZE(stat_names); s++) {
+			ret = kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i),
+						 stat_names[s], &val);
+			if (ret) {
+				printf("\n");
+				fflush(stdout);
+				fprintf(stderr, "vmload: vcpu %u: reading stat %s: %s\n",
+					i, stat_names[s], strerror(-ret));
+				return ret;
+			}
+			printf(" %s %llu", stat_names[s], (unsigned long long)val);
+		}
+		printf(" reads %llu\n", (unsigned long long)reads);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+/* --cpu: pin this thread, and so every thread it creates later */
+static int pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		int err = errno;
+
+		fprintf(stderr, "vmload: --cpu %d: %s\n", cpu, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct waiter w = { 0 };
 	struct opts o = { 0 };
 	pthread_t waiter;
+	u64 stat_reads = 0;
 	unsigned int i;
 	sigset_t sigs;
 	int ret, sig, status = 1;
@@ -402,6 +508,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmload: bad arguments, see %s --help\n",
 			argv[0]);
 		return 2;
+	}
+	if (o.cpu >= 0) {
+		ret = pin_to_cpu(o.cpu);
+		if (ret)
+			return ret == -EINVAL ? 2 : 1;
 	}
 	if (!kvm_available()) {
 		fprintf(stderr, "vmload: /dev/kvm is missing or not accessible\n");
@@ -457,12 +568,14 @@ int main(int argc, char **argv)
 		}
 	}
 
-	sig = control_loop(w.vm, &w, &sigs, o.seconds);
+	sig = control_loop(w.vm, &w, &sigs, &o, &stat_reads);
 	pthread_join(waiter, NULL);
 
 	print_results(w.vm, &o);
 	if (!ret && (w.ret == 0 || w.ret == -EINTR))
 		status = 0;
+	if (o.stats && print_stats(w.vm, stat_reads))
+		status = 1;
 	for (i = 0; i < o.vm.nr_vcpus; i++) {
 		struct kvm_vcpu *vcpu = kvm_vm_vcpu(w.vm, i);
 
