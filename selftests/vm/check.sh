@@ -2,10 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: everything from a fresh Debian 12 machine to one verdict.
-#   deps -> kernels -> builds (W=1, sparse) -> checkpatch -> boot each kernel
-#   and run selftests/tests.list -> check-harness
+#   deps -> kernels -> builds (W=1, sparse) -> checkpatch -> boot each
+#   kernel and run its specs -> check-harness
 # Prints one line per test, the time of each stage, and finally exactly
 # "N passed, M failed" (", K skipped" when there were skips).
+#
+# Usage: check.sh                  everything (make check)
+#        check.sh --run NAME CMD...  only count CMD's verdicts the way the
+#                                    proving-ground stages do, then print
+#                                    the summary (check-harness uses this)
+#
+# Only verdict lines count: "PASS ", "FAIL " or "SKIP " at the start of a
+# line of a stage's stdout.  Its stderr (tests' output, log tails) and any
+# other stdout line are shown indented and never counted.
 #
 # Environment: KVMTUNE_LINES (default "6.1 6.12"), KVMTUNE_CACHE.
 
@@ -23,12 +32,16 @@ make=(make --no-print-directory -C "$repo")
 pass=0 fail=0 skip=0
 t_all=$(date +%s)
 
-result() { # result PASS|FAIL|SKIP NAME [DETAIL]
+tally() { # tally PASS|FAIL|SKIP
 	case $1 in
 	PASS) pass=$((pass + 1)) ;;
 	FAIL) fail=$((fail + 1)) ;;
 	SKIP) skip=$((skip + 1)) ;;
 	esac
+}
+
+result() { # result PASS|FAIL|SKIP NAME [DETAIL]
+	tally "$1"
 	echo "$1 $2${3:+ # $3}"
 }
 
@@ -60,6 +73,50 @@ gate() { # gate NAME CMD...
 	fi
 	rm -f "$log"
 }
+
+# Run a command that prints verdict lines (run.sh, check-harness.sh) and
+# count them.  Its stderr goes through the same pipe, indented, so nothing
+# a test printed ("FAIL: ...", "SKIP ...") can pass for a verdict.  A
+# command that exits non-zero without a FAIL line of its own (run.sh died:
+# no qemu, no kernel, no initramfs, bad spec), or prints no verdict at all,
+# is one more failure, named NAME, with the exit status and its last words.
+counted() { # counted NAME CMD...
+	local name=$1 l rc err rcfile nfail=0 nverdicts=0 last
+	shift
+	err=$(mktemp)
+	rcfile=$(mktemp)
+	while IFS= read -r l; do
+		case $l in
+		"PASS "* | "FAIL "* | "SKIP "*)
+			tally "${l%% *}"
+			nverdicts=$((nverdicts + 1))
+			[ "${l%% *}" != FAIL ] || nfail=$((nfail + 1))
+			echo "$l"
+			;;
+		"    "*) echo "$l" ;;
+		*) echo "    $l" ;;
+		esac
+	done < <(
+		"$@" 2> >(tee "$err" | sed -u 's/^/    /')
+		echo $? >"$rcfile"
+	)
+	rc=$(cat "$rcfile")
+	last=$(grep -v '^[[:space:]]*$' "$err" | tail -n 1)
+	if [ "${rc:-1}" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+		result FAIL "$name" "exit ${rc:-?} without a FAIL verdict${last:+: $last}"
+	elif [ "$nverdicts" -eq 0 ]; then
+		result FAIL "$name" "no verdict at all (exit $rc)${last:+: $last}"
+	fi
+	rm -f "$err" "$rcfile"
+}
+
+if [ "${1:-}" = --run ]; then
+	[ $# -ge 3 ] || { echo "usage: check.sh --run NAME CMD..." >&2; exit 2; }
+	name=$2
+	shift 2
+	counted "$name" "$@"
+	summary
+fi
 
 stage "deps"
 if ! "$here/deps.sh" --bench; then
@@ -95,26 +152,14 @@ stage_end style
 for line in $lines; do
 	for spec in tests nested; do
 		stage "proving ground $line ($spec.list)"
-		while IFS= read -r l; do
-			case $l in
-			PASS*) pass=$((pass + 1)) ;;
-			FAIL*) fail=$((fail + 1)) ;;
-			SKIP*) skip=$((skip + 1)) ;;
-			esac
-			echo "$l"
-		done < <("$here/run.sh" -n "$spec" -s "$repo/selftests/$spec.list" "$line" 2>&1)
+		counted "[$line] $spec.list" \
+			"$here/run.sh" -n "$spec" -s "$repo/selftests/$spec.list" "$line"
 		stage_end "proving ground $line ($spec.list)"
 	done
 done
 
 stage "check-harness"
-while IFS= read -r l; do
-	case $l in
-	PASS*) pass=$((pass + 1)) ;;
-	FAIL*) fail=$((fail + 1)) ;;
-	esac
-	echo "$l"
-done < <("$here/check-harness.sh" 2>&1)
+counted "check-harness" "$here/check-harness.sh"
 stage_end check-harness
 
 summary

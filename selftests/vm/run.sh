@@ -13,8 +13,12 @@
 #   -i     interactive: a root shell in the same environment (make vm)
 #   -v     stream the tests' output to stderr while they run
 #
-# Prints one line per test and exits 0 only if every test passed (or was
-# skipped), the guest finished, and the console is free of kernel splats.
+# Stdout carries the verdict lines and nothing else, one per test and one
+# for the run itself (boot/clean-run):
+#   PASS|FAIL|SKIP [LINE] NAME # DETAIL
+# Everything else (progress, the tails of the logs) goes to stderr.
+# Exits 0 only if every test passed (or was skipped), the guest finished,
+# and the console is free of kernel splats.
 # Artifacts: console.log (kernel), tests.log (test output), results.tap.
 
 set -euo pipefail
@@ -61,7 +65,7 @@ rm -f "$out"/{console.log,tests.log,results.tap}
 initrd=$build/initramfs.cpio.gz
 if [ ! -f "$initrd" ] || [ "$initrd" -ot "$here/init.sh" ] ||
 	[ "$initrd" -ot "$here/mkinitramfs.sh" ] || [ "$initrd" -ot "$envfile" ]; then
-	"$here/mkinitramfs.sh" "$envfile" "$build"
+	"$here/mkinitramfs.sh" "$envfile" "$build" >&2
 fi
 
 cat >"$out/guest.env" <<EOF
