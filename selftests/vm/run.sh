@@ -13,12 +13,12 @@
 #   -i     interactive: a root shell in the same environment (make vm)
 #   -v     stream the tests' output to stderr while they run
 #
-# Stdout carries the verdict lines and nothing else, one per test and one
-# for the run itself (boot/clean-run):
+# Stdout carries the verdict lines and nothing else, one per planned test
+# and one for the run itself (boot/clean-run):
 #   PASS|FAIL|SKIP [LINE] NAME # DETAIL
 # Everything else (progress, the tails of the logs) goes to stderr.
-# Exits 0 only if every test passed (or was skipped), the guest finished,
-# and the console is free of kernel splats.
+# Exits 0 only if every test passed (or was skipped), every planned test
+# reported, the guest finished, and the console is free of kernel splats.
 # Artifacts: console.log (kernel), tests.log (test output), results.tap.
 
 set -euo pipefail
@@ -60,7 +60,7 @@ envfile=$cache/$line/env
 build=$repo/build/$line
 out=$build/run${name:+-$name}
 mkdir -p "$out"
-rm -f "$out"/{console.log,tests.log,results.tap}
+rm -f "$out"/{console.log,tests.log,results.tap,verdict}
 
 initrd=$build/initramfs.cpio.gz
 if [ ! -f "$initrd" ] || [ "$initrd" -ot "$here/init.sh" ] ||
@@ -81,7 +81,9 @@ KVMTUNE_L2_INITRD='$build/l2-initramfs.cpio.gz'
 KVMTUNE_SPEC='$spec'
 EOF
 
-# Sum of the test timeouts bounds the whole run.
+# The tests the spec plans, in order; the sum of their timeouts bounds the
+# whole run.
+mapfile -t planned < <(grep -Ev '^[[:space:]]*(#|@|$)' "$spec" | awk '{ print $1 }')
 tests_tmo=$(grep -Ev '^[[:space:]]*(#|@|$)' "$spec" | awk '{ s += $2 + 5 } END { print s + 0 }')
 total_tmo=$((tests_tmo + boot_tmo))
 
@@ -127,7 +129,7 @@ if [ -n "$interactive" ]; then
 	exit 0
 fi
 
-echo "[$line] booting $KVER (TCG $tcg), $(grep -Evc '^[[:space:]]*(#|@|$)' "$spec") tests, limit ${total_tmo}s" >&2
+echo "[$line] booting $KVER (TCG $tcg), ${#planned[@]} tests, limit ${total_tmo}s" >&2
 t0=$(date +%s)
 set +e
 : >"$out/tests.log"
@@ -143,53 +145,87 @@ qrc=$?
 set -e
 elapsed=$(($(date +%s) - t0))
 
+# One verdict per TAP result; remember which planned tests reported.
 pass=0 fail=0 skip=0
+declare -A seen=()
+odd=()
+tap_re='^(not )?ok ([0-9]+) ?(.*)$'
+skip_re='^(.*) # SKIP ?(.*)$'
 while IFS= read -r l; do
-	case $l in
-	"ok "*"# SKIP"*)
-		skip=$((skip + 1))
-		echo "SKIP [$line] $(sed -E 's/^ok [0-9]+ //' <<<"$l")"
-		;;
-	"ok "*)
-		pass=$((pass + 1))
-		echo "PASS [$line] $(sed -E 's/^ok [0-9]+ //' <<<"$l")"
-		;;
-	"not ok "*)
-		fail=$((fail + 1))
-		echo "FAIL [$line] $(sed -E 's/^not ok [0-9]+ //' <<<"$l")"
-		;;
-	"Bail out!"*)
+	if [[ $l =~ $tap_re ]]; then
+		n=${BASH_REMATCH[2]} rest=${BASH_REMATCH[3]}
+		if [ "$n" -lt 1 ] || [ "$n" -gt "${#planned[@]}" ] || [ -n "${seen[$n]:-}" ]; then
+			odd+=("$n")
+		fi
+		seen[$n]=1
+		if [ -n "${BASH_REMATCH[1]}" ]; then
+			fail=$((fail + 1))
+			echo "FAIL [$line] $rest"
+		elif [[ $rest =~ $skip_re ]]; then
+			skip=$((skip + 1))
+			echo "SKIP [$line] ${BASH_REMATCH[1]} # ${BASH_REMATCH[2]}"
+		else
+			pass=$((pass + 1))
+			echo "PASS [$line] $rest"
+		fi
+	elif [[ $l == "Bail out!"* ]]; then
 		fail=$((fail + 1))
 		echo "FAIL [$line] $l"
-		;;
-	esac
+	fi
 done < <(tr -d '\r' <"$out/results.tap" 2>/dev/null)
 
-# The run itself is a test: it must finish, run every planned test and
-# leave a clean console.
-why=
-planned=$(grep -Evc '^[[:space:]]*(#|@|$)' "$spec" || true)
-badness='(Oops|BUG:|WARNING:|KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|Kernel panic|detected stall|soft lockup|hard LOCKUP|blocked for more than|general protection fault|Call Trace:)'
-splat=$(tr -d '\r' <"$out/console.log" | grep -Em 1 "$badness" || true)
+# A planned test that never reported failed: the guest died or hung in it
+# or before it.
+reported=0
+for i in "${!planned[@]}"; do
+	if [ -n "${seen[$((i + 1))]:-}" ]; then
+		reported=$((reported + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL [$line] ${planned[$i]} # never reported"
+	fi
+done
+
+# The run itself is a test: it must finish, report every planned test and
+# leave a clean console.  Every reason it is red is named.
+why=()
+badness='(Oops|BUG:|kernel BUG at|WARNING:|KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|Kernel panic|detected stall|soft lockup|hard LOCKUP|blocked for more than|general protection fault|Call Trace:)'
+console() { tr -d '\r' <"$out/console.log" 2>/dev/null | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //'; }
+splat=$(console | grep -Em 1 "$badness" || true)
 if [ -n "$splat" ]; then
-	why="kernel splat: $splat"
-elif [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
-	why="hung: no shutdown within ${total_tmo}s"
-elif ! grep -q '^# kvmtune: done' "$out/results.tap" 2>/dev/null; then
-	why="guest died before finishing (qemu exit $qrc)"
-elif [ $((pass + fail + skip)) -ne "$planned" ]; then
-	why="$planned tests planned, $((pass + fail + skip)) reported"
+	# the first splat is the cause; name the Oops and panic it led to
+	for kind in '^Oops: ' '^Kernel panic'; do
+		also=$(console | grep -Em 1 "$kind" || true)
+		[ -z "$also" ] || [ "$also" = "$splat" ] || splat+="; $also"
+	done
+	why+=("kernel splat: $splat")
 fi
-if [ -n "$why" ]; then
+if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+	last=$(tr -d '\r' <"$out/tests.log" | sed -n 's/^=== [0-9]\{1,\} \([^ ]*\) (timeout.*/\1/p' | tail -n 1)
+	why+=("hung: no shutdown within ${total_tmo}s${last:+ (last started: $last)}")
+elif ! grep -q '^# kvmtune: done' "$out/results.tap" 2>/dev/null; then
+	qerr=$(tail -n 1 "$out/qemu.log" 2>/dev/null || true)
+	why+=("guest died before finishing (qemu exit $qrc${qerr:+: $qerr})")
+fi
+if [ "$reported" -ne "${#planned[@]}" ]; then
+	why+=("${#planned[@]} tests planned, $reported reported")
+fi
+if [ ${#odd[@]} -gt 0 ]; then
+	why+=("unexpected or repeated results: ${odd[*]}")
+fi
+if [ ${#why[@]} -gt 0 ]; then
 	fail=$((fail + 1))
-	echo "FAIL [$line] boot/clean-run # $why"
+	reasons=$(printf '%s; ' "${why[@]}")
+	echo "FAIL [$line] boot/clean-run # ${reasons%; }"
 	echo "---- console tail ($out/console.log)" >&2
-	tr -d '\r' <"$out/console.log" | tail -n 40 >&2
-	echo "---- test output tail ($out/tests.log)" >&2
-	tr -d '\r' <"$out/tests.log" 2>/dev/null | tail -n 20 >&2
+	tr -d '\r' <"$out/console.log" 2>/dev/null | tail -n 40 >&2
 else
 	pass=$((pass + 1))
 	echo "PASS [$line] boot/clean-run # ${elapsed}s"
+fi
+if [ "$fail" -gt 0 ]; then
+	echo "---- test output tail ($out/tests.log)" >&2
+	tr -d '\r' <"$out/tests.log" 2>/dev/null | tail -n 20 >&2
 fi
 echo "$pass $fail $skip" >"$out/verdict"
 echo "[$line] $pass passed, $fail failed, $skip skipped in ${elapsed}s (artifacts: $out)" >&2
