@@ -9,7 +9,7 @@
 #   @modprobe MODULE [PARAM=VALUE...]  load a module of the booted kernel
 #   @insmod PATH.ko [PARAM=VALUE...]   load a project module (PATH relative
 #                                      to $KVMTUNE_KMOD)
-#   @tcg MODE                          read by run.sh before boot
+#   @tcg MODE, @icount shift=N         read by run.sh before boot
 #   NAME TIMEOUT COMMAND [ARGS...]     a test; COMMAND may use $KVMTUNE_*
 #
 # A test passes with exit 0 and skips with exit 4, naming what it lacks in
@@ -22,7 +22,12 @@ envfile=$1
 # shellcheck disable=SC1090
 . "$envfile"
 export KVMTUNE_REPO KVMTUNE_BUILD KVMTUNE_CACHE KVMTUNE_KMOD KVMTUNE_LINE \
-	KVMTUNE_KVER KVMTUNE_MODROOT KVMTUNE_VMLINUZ KVMTUNE_L2_INITRD
+	KVMTUNE_KVER KVMTUNE_MODROOT KVMTUNE_VMLINUZ KVMTUNE_L2_INITRD \
+	KVMTUNE_TCG KVMTUNE_ICOUNT_SHIFT
+# the host's BENCH_* variables, forwarded by run.sh
+for v in $(compgen -v BENCH_); do
+	export "${v?}"
+done
 export TMPDIR=/run/kvmtune-tmp
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/run/kvmtune-home
@@ -142,7 +147,7 @@ for l in "${lines[@]}"; do
 		echo "=== setup: insmod ${w[*]:1}"
 		insmod "$KVMTUNE_KMOD/${w[1]}" "${w[@]:2}" || setup_failed="insmod ${w[1]}"
 		;;
-	@tcg) ;; # read by run.sh before boot
+	@tcg | @icount) ;; # read by run.sh before boot
 	@*)
 		setup_failed="unknown spec directive ${w[0]}"
 		;;

@@ -20,6 +20,8 @@
 # Exits 0 only if every test passed (or was skipped), every planned test
 # reported, the guest finished, and the console is free of kernel splats.
 # Artifacts: console.log (kernel), tests.log (test output), results.tap.
+#
+# Environment variables named BENCH_* are passed on to the tests.
 
 set -euo pipefail
 # depmod, modprobe and friends live in sbin, which a CI PATH may lack
@@ -33,6 +35,7 @@ name=
 boot_tmo=${KVMTUNE_BOOT_TIMEOUT:-180}
 interactive=
 verbose=
+usage="usage: run.sh [-i] [-v] [-s SPEC] [-n NAME] [-b SECS] LINE"
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
@@ -40,16 +43,54 @@ while getopts "ivs:n:b:" o; do
 	case $o in
 	i) interactive=1 ;;
 	v) verbose=1 ;;
-	s) spec=$(realpath "$OPTARG") ;;
+	s) spec=$(realpath -m -- "$OPTARG") ;;
 	n) name=$OPTARG ;;
 	b) boot_tmo=$OPTARG ;;
-	*) die "usage: run.sh [-i] [-v] [-s SPEC] [-n NAME] [-b SECS] LINE" ;;
+	*) die "$usage" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || die "usage: run.sh [-i] [-v] [-s SPEC] [-n NAME] [-b SECS] LINE"
+[ $# -eq 1 ] || die "$usage"
 line=$1
+[[ $boot_tmo =~ ^[0-9]+$ ]] || die "-b wants seconds, got '$boot_tmo'"
 [ -f "$spec" ] || die "no run spec $spec"
+
+# Directives for run.sh itself, read before boot (the guest skips them).
+# directive NAME: the last "@NAME ..." line of the spec, or nothing
+directive() {
+	grep -E "^[[:space:]]*@$1([[:space:]]|\$)" "$spec" | tail -n 1 || true
+}
+
+# How TCG runs the two vCPUs ("@tcg MODE", default icount):
+#   icount  one thread, instruction-counted time: timers and interrupts of
+#           nested guests arrive in order.  Cross-modifying code (kprobes,
+#           static keys, tracepoints) is safe.
+#   single  one thread, real time.
+#   multi   a thread per vCPU: fast, and the only mode in which nested
+#           Linux guests boot, but QEMU 7.2 races when one vCPU patches
+#           kernel text another is running (int3 Oopses under churn).
+read -r _ tcg _ <<<"$(directive tcg)"
+tcg=${KVMTUNE_TCG:-${tcg:-icount}}
+case $tcg in
+icount | single | multi) ;;
+*) die "unknown TCG mode '$tcg' (icount, single or multi)" ;;
+esac
+
+# "@icount shift=N" (or "@icount N"), N in 0..10: each instruction takes
+# 2^N ns of guest time instead of QEMU's adaptive shift=auto.  With 0, guest
+# time is an instruction count.
+icount=auto
+icount_line=$(directive icount)
+if [ -n "$icount_line" ]; then
+	read -r _ icount extra <<<"$icount_line"
+	icount=${icount#shift=}
+	if ! [[ $icount =~ ^([0-9]|10|auto)$ ]] || [ -n "$extra" ]; then
+		die "$spec: '$icount_line': want @icount shift=N, N in 0..10 or auto"
+	fi
+	[ "$tcg" = icount ] ||
+		die "$spec: '$icount_line' needs TCG mode icount, this run uses $tcg"
+fi
+
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (make deps)"
 
 envfile=$cache/$line/env
@@ -68,6 +109,7 @@ if [ ! -f "$initrd" ] || [ "$initrd" -ot "$here/init.sh" ] ||
 	"$here/mkinitramfs.sh" "$envfile" "$build" >&2
 fi
 
+[ "$tcg" = icount ] || icount=
 cat >"$out/guest.env" <<EOF
 KVMTUNE_REPO='$repo'
 KVMTUNE_BUILD='$repo/build'
@@ -79,7 +121,16 @@ KVMTUNE_MODROOT='$ROOT'
 KVMTUNE_VMLINUZ='$VMLINUZ'
 KVMTUNE_L2_INITRD='$build/l2-initramfs.cpio.gz'
 KVMTUNE_SPEC='$spec'
+KVMTUNE_TCG='$tcg'
+KVMTUNE_ICOUNT_SHIFT='$icount'
 EOF
+# The host's BENCH_* variables, quoted for both bash and busybox sh.
+q="'\\''"
+for v in $(compgen -e); do
+	case $v in
+	BENCH_*) printf "%s='%s'\n" "$v" "${!v//\'/$q}" ;;
+	esac
+done >>"$out/guest.env"
 
 # The tests the spec plans, in order; the sum of their timeouts bounds the
 # whole run.
@@ -91,33 +142,22 @@ total_tmo=$((tests_tmo + boot_tmo))
 # minutes to bring up its second CPU.
 cmdline="console=ttyS0 ignore_loglevel panic=-1 oops=panic softlockup_panic=1"
 cmdline+=" 8250.nr_uarts=4 lpj=4000000 kvmtune.env=$out/guest.env"
-# How TCG runs the two vCPUs (spec directive "@tcg MODE", default icount):
-#   icount  one thread, instruction-counted time: timers and interrupts of
-#           nested guests arrive in order.  Cross-modifying code (kprobes,
-#           static keys, tracepoints) is safe.
-#   single  one thread, real time.
-#   multi   a thread per vCPU: fast, and the only mode in which nested
-#           Linux guests boot, but QEMU 7.2 races when one vCPU patches
-#           kernel text another is running (int3 Oopses under churn).
-tcg=$(sed -n 's/^@tcg[[:space:]]\{1,\}\([a-z]*\).*/\1/p' "$spec" | tail -n 1)
-tcg=${KVMTUNE_TCG:-${tcg:-icount}}
 case $tcg in
 icount)
 	sleep=off
 	# an interactive shell sits idle: let its idle time pass in real time
 	[ -z "$interactive" ] || sleep=on
-	accel=(-accel tcg,thread=single -icount "shift=auto,sleep=$sleep")
+	accel=(-accel "tcg,thread=single" -icount "shift=$icount,sleep=$sleep")
 	;;
-single) accel=(-accel tcg,thread=single) ;;
-multi) accel=(-accel tcg,thread=multi) ;;
-*) die "unknown TCG mode '$tcg' (icount, single or multi)" ;;
+single) accel=(-accel "tcg,thread=single") ;;
+multi) accel=(-accel "tcg,thread=multi") ;;
 esac
 
 # cx16=off: QEMU 7.2's single-threaded TCG corrupts EFLAGS on
 # CMPXCHG16B (SLUB's per-CPU fastpath): the L1 kernel took a #DB with the
 # trap flag set, and a double fault, right after one.  Without CX16 the
 # kernel never executes it.
-qemu=(qemu-system-x86_64 "${accel[@]}" -cpu max,cx16=off -smp 2 -m 3G
+qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "max,cx16=off" -smp 2 -m 3G
 	-nodefaults -display none -no-reboot -monitor none
 	-kernel "$VMLINUZ" -initrd "$initrd"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
@@ -129,7 +169,7 @@ if [ -n "$interactive" ]; then
 	exit 0
 fi
 
-echo "[$line] booting $KVER (TCG $tcg), ${#planned[@]} tests, limit ${total_tmo}s" >&2
+echo "[$line] booting $KVER (TCG $tcg${icount:+, shift=$icount}), ${#planned[@]} tests, limit ${total_tmo}s" >&2
 t0=$(date +%s)
 set +e
 : >"$out/tests.log"
