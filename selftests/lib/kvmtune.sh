@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Shell helpers for kvmtune tests running in the proving ground.
 # Source it; it defines kselftest exit codes and small helpers.
 
+# shellcheck disable=SC2034 # for the tests that source this file
 ksft_pass=0
 ksft_fail=1
 ksft_skip=4

@@ -35,8 +35,9 @@ for p in "${PKGS[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-[ -r /etc/debian_version ] && command -v apt-get >/dev/null ||
+if [ ! -r /etc/debian_version ] || ! command -v apt-get >/dev/null; then
 	die "missing packages (${missing[*]}) and this is not Debian: install them by hand"
+fi
 [ "$(id -u)" -eq 0 ] ||
 	die "missing packages (${missing[*]}); run as root, or: sudo apt-get install ${missing[*]}"
 

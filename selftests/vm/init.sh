@@ -1,5 +1,7 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
+# busybox ash, which shellcheck knows as its POSIX subset:
+# shellcheck shell=dash
 #
 # /init of the proving-ground initramfs (busybox only).
 #
@@ -26,7 +28,8 @@ die() {
 }
 
 arg() {
-	for w in $(cat /proc/cmdline); do
+	read -r cmdline </proc/cmdline
+	for w in $cmdline; do
 		case $w in "$1"=*) echo "${w#*=}" ;; esac
 	done
 }
@@ -40,7 +43,9 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose \
 	hostroot /host || die "cannot mount the host root over 9p"
 
 envfile=$(arg kvmtune.env)
-[ -n "$envfile" ] && [ -f "/host$envfile" ] || die "no kvmtune.env= on the command line"
+if [ -z "$envfile" ] || [ ! -f "/host$envfile" ]; then
+	die "no kvmtune.env= on the command line"
+fi
 # shellcheck disable=SC1090
 . "/host$envfile"
 
