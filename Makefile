@@ -18,9 +18,26 @@ KSRC ?= $(KVMTUNE_CACHE)/6.12/src
 KSFT_DIR ?= $(KSRC)/tools/testing/selftests
 CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
+# Every file of the project: git's list (tracked and untracked, not ignored)
+# when git works here; otherwise (no git, or git refusing the tree, e.g.
+# "dubious ownership" when CI runs as another uid) find's, without build/,
+# .git and kbuild's generated *.mod.c.  The gates fail when it is empty.
+PROJECT_FILES = $(shell cd $(CURDIR) && { git ls-files -co --exclude-standard 2>/dev/null || \
+		{ echo "kvmtune: git cannot list this tree, using find" >&2; \
+		  find . \( -path ./build -o -path ./.git \) -prune -o -type f \
+			! -name '*.mod.c' -print | sed 's|^\./||'; }; } | \
+		grep -v '^build/' | sort -u)
+
 # Files the style gate covers: every C, header and assembler file we own.
-STYLE_FILES = $(shell git -C $(CURDIR) ls-files -co --exclude-standard \
-		-- '*.c' '*.h' '*.S' | grep -v '^build/')
+STYLE_FILES = $(wildcard $(filter %.c %.h %.S,$(PROJECT_FILES)))
+
+# Files the shellcheck gate covers: every shell script, by extension or by
+# shebang (sh, bash, dash, ash, busybox sh, through env or not).
+SHELLCHECK_FILES = $(shell cd $(CURDIR) && for f in $(PROJECT_FILES); do \
+		case $$f in (*.sh) echo "$$f" ;; \
+		(*) head -n 1 "$$f" 2>/dev/null | \
+			grep -Eq '^\#!.*[/ ](ba|da|a)?sh([[:space:]]|$$)' && echo "$$f" ;; \
+		esac; done)
 
 # Fail the build on any compiler, sparse or modpost warning.
 WARN_RE := '(warning|error):|^WARNING:'
@@ -102,13 +119,37 @@ selftests:
 tools:
 	$(MAKE) -C tools OUTPUT=$(BUILD)/tools
 
+# Both gates refuse an empty file list: checkpatch would read stdin and
+# pass, shellcheck would check nothing.
 style:
 	@test -f $(CHECKPATCH) || { echo "kvmtune: $(CHECKPATCH) missing (make kernels LINE=6.12)" >&2; exit 1; }
+	@files='$(strip $(STYLE_FILES))'; test -n "$$files" || { \
+		echo "kvmtune: style: no C, header or assembler files to check" \
+			"(neither git nor find listed any)" >&2; exit 1; }
 	@mkdir -p $(BUILD)
 	perl $(CHECKPATCH) --no-tree --strict --terse --show-types \
-		-f $(STYLE_FILES) | \
+		-f $(STYLE_FILES) </dev/null | \
 		tee $(BUILD)/checkpatch.log
 	@! grep -Eq ': (ERROR|WARNING|CHECK):' $(BUILD)/checkpatch.log
+
+.PHONY: shellcheck
+shellcheck:
+	@command -v shellcheck >/dev/null || { echo "kvmtune: shellcheck is not installed (make deps)" >&2; exit 1; }
+	@files='$(strip $(SHELLCHECK_FILES))'; test -n "$$files" || { \
+		echo "kvmtune: shellcheck: no shell scripts to check" \
+			"(neither git nor find listed any)" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	@echo "shellcheck: $(words $(SHELLCHECK_FILES)) scripts"
+	@cd $(CURDIR) && shellcheck -x -P SCRIPTDIR -f gcc $(SHELLCHECK_FILES) \
+		>$(BUILD)/shellcheck.log 2>&1; rc=$$?; cat $(BUILD)/shellcheck.log; \
+	if [ $$rc -ne 0 ]; then \
+		echo "kvmtune: shellcheck failed (exit $$rc) on" \
+			"$$(cut -d: -f1 $(BUILD)/shellcheck.log | sort -u | grep -c .) of" \
+			"$(words $(SHELLCHECK_FILES)) scripts:" \
+			$$(cut -d: -f1 $(BUILD)/shellcheck.log | sort -u) >&2; \
+		echo "kvmtune: fix each finding above, or disable it on its line with" \
+			"a '# shellcheck disable=SCxxxx' comment saying why" >&2; \
+		exit 1; fi
 
 check:
 	@$(VM)/check.sh

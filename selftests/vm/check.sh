@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: everything from a fresh Debian 12 machine to one verdict.
-#   deps -> kernels -> builds (W=1, sparse) -> checkpatch -> boot each
-#   kernel and run its specs -> check-harness
+#   deps -> kernels -> builds (W=1, sparse) -> checkpatch, shellcheck ->
+#   boot each kernel and run its specs -> check-harness
 # Prints one line per test, the time of each stage, and finally exactly
 # "N passed, M failed" (", K skipped" when there were skips).
 #
@@ -145,6 +145,7 @@ stage_end build
 
 stage "style"
 gate "style/checkpatch --strict" "${make[@]}" style
+gate "style/shellcheck" "${make[@]}" shellcheck
 stage_end style
 
 # Each kernel boots once per run spec: the main suite, and the nested

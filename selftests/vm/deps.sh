@@ -15,10 +15,10 @@ PKGS=(
 	gcc make libc6-dev bc flex bison libelf-dev libssl-dev
 	# kernel supply
 	kmod cpio xz-utils zstd dpkg-dev apt
-	# proving ground
-	qemu-system-x86 busybox-static
-	# style gates
-	sparse perl dwarves
+	# proving ground (file: mkinitramfs checks busybox is static)
+	qemu-system-x86 busybox-static file
+	# style gates (git lists the files they cover)
+	sparse perl dwarves shellcheck git
 	# packaging
 	dkms
 )
