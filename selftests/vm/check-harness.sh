@@ -1,34 +1,192 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check-harness: prove the proving ground can fail.  Each planted
-# fault (a module that WARNs, a test that hangs, a test that fails) runs in
-# its own boot, and that run must be red for the right reason.
-# Exits 0 only if all three were caught.
+# make check-harness: prove that the proving ground, and make check's
+# counting, can fail.  On each kernel line, planted faults (see
+# selftests/harness/) boot through check.sh's own counting
+# (check.sh --run), and each must be caught for its own reason:
 #
-# Environment: KVMTUNE_HARNESS_LINE (default 6.12).
+#   faults.list  a WARN (kernel splat), a failing test, a hanging test
+#                (TIMEOUT), a shell skip and a kselftest subtest skip (SKIP
+#                with the reason), TAP that contradicts a zero exit, the
+#                BENCH_* environment, verdict-like lines in a test's output
+#                (not counted), and a power-off in the middle of the spec
+#                (planned tests never reported)
+#   oops.list    an Oops in a module's init
+#   panic.list   a panic in a module's init
+#   stall.list   a module that stops every CPU with interrupts off: only
+#                run.sh's overall timeout can catch it
+#   icount.list  (6.12) @icount shift=0: guest time counts instructions
+#
+# and make check's summary must count each red run as failed, exactly.
+# Without booting: run.sh refusing a bad spec must be counted as a failure,
+# and the style gates must refuse an empty file list, list the same files
+# when git refuses the tree, and fail on a bad file.
+#
+# Prints one verdict line per check, exits 0 only if every fault was
+# caught.  Environment: KVMTUNE_HARNESS_LINES (default "6.1 6.12").
 
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-line=${KVMTUNE_HARNESS_LINE:-6.12}
-caught=0
+lines=${KVMTUNE_HARNESS_LINES:-${KVMTUNE_HARNESS_LINE:-6.1 6.12}}
+t_all=$(date +%s)
+planted=0 caught=0
 
-plant() { # plant FAULT EXPECTED-REASON-REGEX
-	local fault=$1 want=$2 out
-	out=$("$here/run.sh" -n "harness-$fault" -b 120 \
-		-s "$repo/selftests/harness/$fault.list" "$line" 2>&1)
-	if [ $? -ne 0 ] && grep -Eq "$want" <<<"$out"; then
-		caught=$((caught + 1))
-		echo "PASS harness/$fault-caught # $(grep -Em 1 "$want" <<<"$out")"
+# What selftests/harness/plant.sh bench-env expects, exactly.
+probe="it's \"quoted\"  \$HOME \\ end"
+
+indent() { sed 's/^/    /'; }
+
+pass() { # pass CHECK DETAIL
+	planted=$((planted + 1)) caught=$((caught + 1))
+	echo "PASS harness/$1 # $2"
+}
+
+miss() { # miss CHECK DETAIL [OUTPUT]
+	planted=$((planted + 1))
+	echo "FAIL harness/$1 # $2"
+	[ -z "${3:-}" ] || indent <<<"$3"
+}
+
+# boot LINE SPEC BOOT_LIMIT: run selftests/harness/SPEC.list through
+# check.sh's counting; sets out, rc and took (seconds).
+out='' rc=0 took=0
+boot() {
+	local line=$1 spec=$2 t
+	t=$(date +%s)
+	out=$(BENCH_KVMTUNE_PROBE=$probe KVMTUNE_HARNESS_NOT_BENCH=1 \
+		"$here/check.sh" --run "[$line] $spec.list" "$here/run.sh" \
+		-n "harness-$spec" -b "$3" -s "$repo/selftests/harness/$spec.list" \
+		"$line" 2>&1)
+	rc=$?
+	took=$(($(date +%s) - t))
+	echo "    [$line] $spec.list: ${took}s"
+}
+
+# expect CHECK REGEX [NOT]: the last run printed a line matching REGEX
+# (that does not match NOT)
+expect() {
+	local hit
+	hit=$(grep -Em 1 -- "$2" <<<"$out")
+	if [ -n "$hit" ] && { [ -z "${3:-}" ] || ! grep -Eq -- "$3" <<<"$hit"; }; then
+		pass "$1" "$hit"
 	else
-		echo "FAIL harness/$fault-caught # run was not red for /$want/:"
-		sed 's/^/    /' <<<"$out"
+		miss "$1" "not caught: no line matches /$2/${3:+ without /$3/}" "$out"
 	fi
 }
 
-plant warn '^FAIL .*boot/clean-run # kernel splat: .*WARNING:.*'
-plant hang '^FAIL .*harness/hang # TIMEOUT'
-plant fail '^FAIL .*harness/fail # exit=1'
-[ "$caught" -eq 3 ]
+# counts CHECK SUMMARY: make check's counting ended the last run with
+# exactly SUMMARY and a non-zero exit
+counts() {
+	local last
+	last=$(tail -n 1 <<<"$out")
+	if [ "$last" = "$2" ] && [ "$rc" -ne 0 ]; then
+		pass "$1" "counted: $last (exit $rc)"
+	else
+		miss "$1" "counted '$last' (exit $rc), want '$2' and a non-zero exit" "$out"
+	fi
+}
+
+for line in $lines; do
+	l="\[$line\]"
+
+	boot "$line" faults 120
+	boot_s=$took
+	expect "$line/warn" "^FAIL $l boot/clean-run # kernel splat: WARNING: .*kvmtune_warn" 'Oops|Kernel panic'
+	expect "$line/fail" "^FAIL $l harness/fail # exit=1\$"
+	expect "$line/hang" "^FAIL $l harness/hang # TIMEOUT 5s\$"
+	expect "$line/shell-skip" "^SKIP $l harness/shell-skip # planted: "
+	expect "$line/ksft-skip" "^SKIP $l harness/ksft-skip # 1 of 2 subtests skipped: global\.skips: planted: "
+	expect "$line/tap-lies" "^FAIL $l harness/tap-lies # exit=0 but 1 of 2 subtests failed: planted\.fails\$"
+	expect "$line/bench-env" "^PASS $l harness/bench-env # "
+	expect "$line/unreported" "^FAIL $l boot/clean-run # .*10 tests planned, 8 reported"
+	expect "$line/unreported-named" "^FAIL $l harness/never-runs # never reported\$"
+	expect "$line/noise-shown" '^    FAIL: planted: this test fails once$'
+	counts "$line/faults-counted" "2 passed, 7 failed, 2 skipped"
+
+	boot "$line" oops 120
+	[ "$took" -le "$boot_s" ] || boot_s=$took
+	expect "$line/oops" "^FAIL $l boot/clean-run # kernel splat: .*Oops: .*; Kernel panic - not syncing: Fatal exception" 'hung:|planted panic'
+	counts "$line/oops-counted" "0 passed, 2 failed"
+
+	boot "$line" panic 120
+	[ "$took" -le "$boot_s" ] || boot_s=$took
+	expect "$line/panic" "^FAIL $l boot/clean-run # kernel splat: Kernel panic - not syncing: kvmtune: planted panic" 'Oops|hung:'
+	counts "$line/panic-counted" "0 passed, 2 failed"
+
+	# The stall is caught only when the whole limit has passed: keep it
+	# short, but long enough for this kernel to boot, which varies (twice
+	# the longest of the runs above, each a boot and more).
+	boot "$line" stall $((boot_s * 2 + 10))
+	expect "$line/stall" "^FAIL $l boot/clean-run # hung: no shutdown within [0-9]+s \(last started: harness/stall\)" 'kernel splat'
+	if grep -q 'kvmtune_stall: stopping every CPU' "$repo/build/$line/run-harness-stall/console.log" 2>/dev/null; then
+		pass "$line/stall-reached" "the guest hung in the plant, not before it"
+	else
+		miss "$line/stall-reached" "the console never shows the plant starting: the limit was too short" "$out"
+	fi
+	counts "$line/stall-counted" "0 passed, 2 failed"
+
+	if [ "$line" = 6.12 ]; then
+		boot "$line" icount 60
+		expect "$line/icount-shift0" "^PASS $l harness/icount-shift0 # "
+	fi
+done
+
+# run.sh dies before booting: make check must still count a failure.
+first=${lines%% *}
+boot "$first" bad-icount 10
+expect "run-refused" "^FAIL \[$first\] bad-icount\.list # exit 2 without a FAIL verdict: run\.sh: .*@icount shift=11"
+counts "run-refused-counted" "0 passed, 1 failed"
+
+# The style gates: an empty file list, a tree git refuses, a bad file.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mk=(make -s --no-print-directory -C "$repo" BUILD="$tmp")
+listed() { # listed VAR [COMMAND-PREFIX...]: the files make's VAR lists
+	local var=$1
+	shift
+	"$@" "${mk[@]}" --eval "kvmtune-harness-list: ; @echo \$($var)" \
+		kvmtune-harness-list 2>/dev/null | tr ' ' '\n'
+}
+# refused CHECK WHY REGEX CMD...: CMD must fail and print a line matching REGEX
+refused() {
+	local check=$1 why=$2 re=$3 hit
+	shift 3
+	if out=$("$@" 2>&1); then
+		miss "$check" "$why (it passed)" "$out"
+	elif hit=$(grep -Em 1 -- "$re" <<<"$out"); then
+		pass "$check" "$hit"
+	else
+		miss "$check" "$why (no line matches /$re/)" "$out"
+	fi
+}
+for gate in style:STYLE_FILES shellcheck:SHELLCHECK_FILES; do
+	target=${gate%%:*} var=${gate#*:}
+	refused "gate/$target-empty" "did not fail loudly on an empty file list" \
+		"^kvmtune: $target: no " "${mk[@]}" "$target" "$var="
+	with=$(listed "$var")
+	# CI's uid differing from the tree's owner: git refuses the tree
+	# ("dubious ownership"), and the gates must list the same files.
+	other=(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent)
+	without=$(cd / && listed "$var" "${other[@]}")
+	if (cd / && "${other[@]}" git -C "$repo" ls-files >/dev/null 2>&1); then
+		miss "gate/$target-no-git" "git did not refuse the tree under another uid: nothing proven"
+	elif [ -n "$with" ] && [ "$with" = "$without" ]; then
+		pass "gate/$target-no-git" "$(wc -l <<<"$with") files, with git and without"
+	else
+		miss "gate/$target-no-git" "the lists differ without git" \
+			"$(diff <(echo "$with") <(echo "$without"))"
+	fi
+done
+printf '%s\n' 'int main(void) { return 0; }' >"$tmp/bad.c"
+# shellcheck disable=SC2016 # the unquoted $1 is the planted finding
+printf '%s\n' '#!/bin/sh' 'echo $1' >"$tmp/bad.sh"
+refused gate/style-catches "checkpatch passed a file without an SPDX line" \
+	'bad\.c:.*SPDX' "${mk[@]}" style STYLE_FILES="$tmp/bad.c"
+refused gate/shellcheck-catches "shellcheck passed an unquoted \$1" \
+	'bad\.sh:2:.*SC2086' "${mk[@]}" shellcheck SHELLCHECK_FILES="$tmp/bad.sh"
+
+echo "    check-harness: $caught of $planted caught on $lines in $(($(date +%s) - t_all))s"
+[ "$caught" -eq "$planted" ]

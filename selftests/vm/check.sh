@@ -159,8 +159,8 @@ for line in $lines; do
 	done
 done
 
-stage "check-harness"
-counted "check-harness" "$here/check-harness.sh"
+stage "check-harness ($lines)"
+KVMTUNE_HARNESS_LINES=$lines counted "check-harness" "$here/check-harness.sh"
 stage_end check-harness
 
 summary
