@@ -241,7 +241,9 @@ if [ -n "$splat" ]; then
 	why+=("kernel splat: $splat")
 fi
 if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
-	last=$(tr -d '\r' <"$out/tests.log" | sed -n 's/^=== [0-9]\{1,\} \([^ ]*\) (timeout.*/\1/p' | tail -n 1)
+	# the last test or setup line the guest started
+	last=$(tr -d '\r' <"$out/tests.log" | sed -n -e 's/^=== [0-9]\{1,\} \([^ ]*\) (timeout.*/\1/p' \
+		-e 's/^=== \(setup: .*\)/\1/p' | tail -n 1)
 	why+=("hung: no shutdown within ${total_tmo}s${last:+ (last started: $last)}")
 elif ! grep -q '^# kvmtune: done' "$out/results.tap" 2>/dev/null; then
 	qerr=$(tail -n 1 "$out/qemu.log" 2>/dev/null || true)
