@@ -686,13 +686,22 @@ u64 kvm_vcpu_stack_top(struct kvm_vcpu *vcpu)
 /*
  * Point the vCPU at @gpa with a fresh stack (RFLAGS = 2).  In real mode CS is
  * chosen so that @gpa is reachable (gpa < 1 MiB) and SS:SP is the stack.
+ * With an in-kernel irqchip the vCPU is also made runnable again: it may
+ * have been left halted (kvm_vm_reenter()).
  */
 int kvm_vcpu_set_entry(struct kvm_vcpu *vcpu, u64 gpa)
 {
+	struct kvm_mp_state mp_state = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	u64 stack = kvm_vcpu_stack_top(vcpu);
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	int ret;
+
+	if (vcpu->vm->irqchip) {
+		ret = kvm_ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp_state);
+		if (ret)
+			return ret;
+	}
 
 	ret = kvm_vcpu_get_regs(vcpu, &regs);
 	if (ret)
@@ -1058,6 +1067,8 @@ static int kvm_vcpu_handle_exit(struct kvm_vcpu *vcpu)
 		return 1;
 	case KVM_EXIT_HLT:
 		return 1;
+	case KVM_EXIT_INTR:
+		return 1;
 	case KVM_EXIT_FAIL_ENTRY:
 		kvm_vcpu_fail(vcpu, "KVM_EXIT_FAIL_ENTRY, reason 0x%llx",
 			      run->fail_entry.hardware_entry_failure_reason);
@@ -1081,6 +1092,52 @@ static int kvm_vcpu_handle_exit(struct kvm_vcpu *vcpu)
 			      kvm_exit_reason_name(reason));
 		return 0;
 	}
+}
+
+/*
+ * KVM_RUN failed with EINTR: a signal.  Present it to the callback as
+ * KVM_EXIT_INTR (KVM sets that reason for signal exits, but not when it
+ * returned before entering the guest).  Returns 1 to keep running.
+ */
+static int kvm_vcpu_handle_signal(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vm *vm = vcpu->vm;
+	int ret;
+
+	vcpu->signal_exits++;
+	if (!vm->cb)
+		return 1;
+	vcpu->run->exit_reason = KVM_EXIT_INTR;
+	ret = vm->cb(vcpu, vm->cb_opaque);
+	if (ret < 0) {
+		kvm_vcpu_fail(vcpu, "exit callback failed: %s", strerror(-ret));
+		return 0;
+	}
+	if (ret == KVM_UTIL_CB_STOP) {
+		vcpu->done = true;
+		return 0;
+	}
+	return 1;
+}
+
+/* kvm_vcpu_hold(): stay out of the guest for the time asked, if any. */
+static void kvm_vcpu_do_hold(struct kvm_vcpu *vcpu)
+{
+	u32 ms = __atomic_exchange_n(&vcpu->hold_ms, 0, __ATOMIC_ACQ_REL);
+	struct timespec ts;
+	u64 t0, end;
+
+	if (!ms)
+		return;
+	vcpu->run->immediate_exit = 0;
+	t0 = kvm_now_ns();
+	end = t0 + ms * NSEC_PER_MSEC;
+	ts.tv_sec = end / NSEC_PER_SEC;
+	ts.tv_nsec = end % NSEC_PER_SEC;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
+		;
+	vcpu->held_ns += kvm_now_ns() - t0;
+	vcpu->holds++;
 }
 
 static void kvm_vcpu_stopped(struct kvm_vcpu *vcpu, int why)
@@ -1115,14 +1172,29 @@ static void *kvm_vcpu_thread(void *arg)
 		}
 		vcpu->nr_runs++;
 		if (ioctl(vcpu->fd, KVM_RUN, NULL) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EAGAIN)
 				continue;
-			kvm_vcpu_fail(vcpu, "KVM_RUN failed: %s (errno %d)",
-				      strerror(errno), errno);
+			if (errno != EINTR) {
+				kvm_vcpu_fail(vcpu, "KVM_RUN failed: %s (errno %d)",
+					      strerror(errno), errno);
+				break;
+			}
+			/* being stopped: the loop's head ends it */
+			if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE) !=
+			    STOP_NONE)
+				continue;
+			/*
+			 * Left by a kvm_vcpu_hold() whose hold an earlier
+			 * return already did; a pending hold set hold_ms
+			 * before it and is done below.
+			 */
+			vcpu->run->immediate_exit = 0;
+			if (!kvm_vcpu_handle_signal(vcpu))
+				break;
+		} else if (!kvm_vcpu_handle_exit(vcpu)) {
 			break;
 		}
-		if (!kvm_vcpu_handle_exit(vcpu))
-			break;
+		kvm_vcpu_do_hold(vcpu);
 	}
 	vcpu->end_ns = kvm_now_ns();
 	/* no point in running the others: stop them (first reason wins) */
@@ -1157,6 +1229,10 @@ static void kvm_vcpu_reset_counts(struct kvm_vcpu *vcpu)
 	vcpu->start_ns = 0;
 	vcpu->end_ns = 0;
 	vcpu->finished = false;
+	vcpu->signal_exits = 0;
+	vcpu->holds = 0;
+	vcpu->held_ns = 0;
+	vcpu->hold_ms = 0;
 }
 
 static const char *kvm_cpu_mode_name(const struct kvm_sregs *sregs)
@@ -1301,6 +1377,28 @@ void kvm_vm_stop(struct kvm_vm *vm)
 				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
+static bool kvm_vcpu_running(struct kvm_vcpu *vcpu)
+{
+	return vcpu->thread_started &&
+	       !__atomic_load_n(&vcpu->finished, __ATOMIC_ACQUIRE);
+}
+
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
+{
+	if (kvm_vcpu_running(vcpu))
+		pthread_kill(vcpu->thread, KICK_SIGNAL);
+}
+
+void kvm_vcpu_hold(struct kvm_vcpu *vcpu, unsigned int ms)
+{
+	if (!ms || !kvm_vcpu_running(vcpu))
+		return;
+	__atomic_store_n(&vcpu->hold_ms, ms, __ATOMIC_RELEASE);
+	/* a thread in userspace leaves its next KVM_RUN at once */
+	vcpu->run->immediate_exit = 1;
+	pthread_kill(vcpu->thread, KICK_SIGNAL);
+}
+
 static void kvm_vm_kick_running(struct kvm_vm *vm)
 {
 	unsigned int i;
@@ -1405,6 +1503,49 @@ int kvm_vm_wait(struct kvm_vm *vm, unsigned int timeout_ms)
 		    (!vm->vcpus[i]->done && !vm->vcpus[i]->stopped))
 			return -EIO;
 	return stopped ? -EINTR : 0;
+}
+
+static int kvm_reenter_cb(struct kvm_vcpu *vcpu, void *opaque)
+{
+	(void)opaque;
+	return vcpu->run->exit_reason == KVM_EXIT_HLT ? KVM_UTIL_CB_STOP :
+							 KVM_UTIL_CB_DEFAULT;
+}
+
+int kvm_vm_reenter(struct kvm_vm *vm, unsigned int timeout_ms)
+{
+	u64 halts[KVM_UTIL_MAX_VCPUS] = { 0 }, val;
+	u64 deadline = kvm_now_ns() + timeout_ms * NSEC_PER_MSEC;
+	unsigned int i, left;
+	int ret;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		ret = kvm_vcpu_read_stat(vm->vcpus[i], "halt_exits", &halts[i]);
+		if (ret)
+			return ret;
+	}
+	ret = kvm_vm_start(vm, kvm_reenter_cb, NULL);
+	if (ret)
+		return ret;
+	do {
+		left = 0;
+		for (i = 0; i < vm->nr_vcpus; i++) {
+			struct kvm_vcpu *vcpu = vm->vcpus[i];
+
+			if (!kvm_vcpu_running(vcpu))
+				continue;
+			if (kvm_vcpu_read_stat(vcpu, "halt_exits", &val) ||
+			    val == halts[i])
+				left++;
+		}
+		if (left)
+			usleep(1000);
+	} while (left && kvm_now_ns() < deadline);
+	kvm_vm_stop(vm);
+	ret = kvm_vm_wait(vm, timeout_ms);
+	if (left)
+		return -ETIMEDOUT;
+	return ret == -EINTR ? 0 : ret;
 }
 
 /* kvm_vm_start() and kvm_vm_wait(), see there. */

@@ -275,6 +275,12 @@ struct kvm_vcpu {
 	u64 last_exit_ns;	/* CLOCK_MONOTONIC of the last exit */
 	u64 start_ns, end_ns;	/* CLOCK_MONOTONIC, vCPU thread start/end */
 	bool finished;		/* thread left its loop (atomic) */
+	/* KVM_RUN calls that failed with EINTR (a signal), reset by start */
+	u64 signal_exits;
+	/* kvm_vcpu_hold(): holds done and the time spent in them */
+	u64 holds;
+	u64 held_ns;
+	u32 hold_ms;		/* internal: hold requested (atomic) */
 	bool wakeup_routine;	/* internal: last set_* was set_wakeup */
 };
 
@@ -286,6 +292,13 @@ struct kvm_vcpu {
  * default handling (IO/MMIO: reads return 0, HLT: resume; anything else is
  * an error), KVM_UTIL_CB_HANDLED to resume the guest, KVM_UTIL_CB_STOP to
  * finish the vCPU successfully, or a negative errno to fail it.
+ *
+ * It is also called when KVM_RUN failed with EINTR because of a signal
+ * (kvm_vcpu_kick(), or one the test sent; not when kvm_vm_stop() or a
+ * timeout stops the vCPUs), with run->exit_reason set to KVM_EXIT_INTR; the
+ * default is to resume.  These are counted in vcpu->signal_exits, not in
+ * exit_count[].  The callback may take its time (a VMM emulating a slow
+ * device) and may make ioctls on its own vCPU.
  */
 enum {
 	KVM_UTIL_CB_DEFAULT = 0,
@@ -349,6 +362,30 @@ int kvm_vm_run(struct kvm_vm *vm, kvm_exit_cb_t cb, void *opaque,
 int kvm_vm_start(struct kvm_vm *vm, kvm_exit_cb_t cb, void *opaque);
 int kvm_vm_wait(struct kvm_vm *vm, unsigned int timeout_ms);
 void kvm_vm_stop(struct kvm_vm *vm);
+/*
+ * Send the kick signal to a running vCPU's thread: if the thread is in
+ * KVM_RUN, KVM_RUN fails with EINTR (a vCPU in the guest takes a host
+ * interrupt exit first) and the exit callback sees KVM_EXIT_INTR; a kick
+ * that arrives while the thread is in userspace is lost.  Any thread.
+ */
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+/*
+ * Keep the vCPU out of the guest for @ms, as a paused VM: kick it out of
+ * KVM_RUN (or, if it is in userspace, out of its next KVM_RUN at once) and
+ * sleep @ms in its thread before it enters the guest again, so the exit in
+ * progress lasts at least @ms.  Any thread; vcpu->holds and vcpu->held_ns
+ * count the holds done.
+ */
+void kvm_vcpu_hold(struct kvm_vcpu *vcpu, unsigned int ms);
+/*
+ * After a run in which the guests wrote the DONE port: enter each vCPU once
+ * more, so that this exit completes (every routine then executes HLT with
+ * IF = 0), and return once each has halted: without an irqchip at its
+ * KVM_EXIT_HLT, with one once KVM's halt_exits stat moved (the vCPU is then
+ * stopped).  Each vCPU has one more HLT exit, still in progress.
+ * 0 or -errno.
+ */
+int kvm_vm_reenter(struct kvm_vm *vm, unsigned int timeout_ms);
 void kvm_vcpu_dump(struct kvm_vcpu *vcpu, FILE *f);
 u64 kvm_vcpu_exit_count(struct kvm_vcpu *vcpu, unsigned int reason);
 u64 kvm_vcpu_pio_count(struct kvm_vcpu *vcpu, u16 port);
