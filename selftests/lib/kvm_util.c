@@ -107,6 +107,7 @@ enum {
 
 struct kvm_vm {
 	int sys_fd;
+	bool own_sys_fd;	/* opened for this VM (not opts->sys_from) */
 	int fd;
 	int debugfs_pid;
 	char debugfs_dir[64];
@@ -430,10 +431,15 @@ struct kvm_vm *kvm_vm_create(const struct kvm_vm_opts *opts)
 	vm->irqchip = opts->irqchip;
 	vm->mem_size = opts->mem_size ? opts->mem_size : KVM_UTIL_MEM_SIZE;
 
-	vm->sys_fd = open(KVM_DEV, O_RDWR | O_CLOEXEC);
-	if (vm->sys_fd < 0) {
-		kvm_util_err("open(" KVM_DEV ")", errno);
-		goto err_free_vm;
+	if (opts->sys_from) {
+		vm->sys_fd = opts->sys_from->sys_fd;
+	} else {
+		vm->sys_fd = open(KVM_DEV, O_RDWR | O_CLOEXEC);
+		if (vm->sys_fd < 0) {
+			kvm_util_err("open(" KVM_DEV ")", errno);
+			goto err_free_vm;
+		}
+		vm->own_sys_fd = true;
 	}
 	ret = ioctl(vm->sys_fd, KVM_GET_API_VERSION, 0);
 	if (ret != KVM_API_VERSION) {
@@ -499,7 +505,8 @@ err_close_vm:
 err_free_cpuid:
 	free(vm->cpuid);
 err_close_sys:
-	close(vm->sys_fd);
+	if (vm->own_sys_fd)
+		close(vm->sys_fd);
 err_free_vm:
 	free(vm);
 	return NULL;
@@ -516,8 +523,25 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	munmap(vm->mem, vm->mem_size);
 	close(vm->fd);
 	free(vm->cpuid);
-	close(vm->sys_fd);
+	if (vm->own_sys_fd)
+		close(vm->sys_fd);
 	free(vm);
+}
+
+int kvm_vm_move_fd(struct kvm_vm *vm, int newfd)
+{
+	int ret;
+
+	if (newfd == vm->fd)
+		return 0;
+	if (dup2(vm->fd, newfd) < 0) {
+		ret = -errno;
+		kvm_util_err("dup2(VM fd)", -ret);
+		return ret;
+	}
+	close(vm->fd);
+	vm->fd = newfd;
+	return 0;
 }
 
 int kvm_vm_fd(struct kvm_vm *vm)
@@ -868,7 +892,9 @@ void kvm_vm_request_guest_stop(struct kvm_vm *vm)
 	}
 }
 
-static int kvm_stats_fd_read(int fd, const char *name, u64 *val)
+/* Up to @max values of stat @name; returns how many it has, or -errno. */
+static int kvm_stats_fd_read(int fd, const char *name, u64 *vals,
+			     unsigned int max)
 {
 	struct kvm_stats_header hdr;
 	struct kvm_stats_desc *desc;
@@ -892,11 +918,13 @@ static int kvm_stats_fd_read(int fd, const char *name, u64 *val)
 		desc = (struct kvm_stats_desc *)(descs + i * desc_size);
 		if (strncmp(desc->name, name, hdr.name_size))
 			continue;
-		if (pread(fd, val, sizeof(*val),
-			  hdr.data_offset + desc->offset) != sizeof(*val))
+		len = (size_t)(desc->size < max ? desc->size : max) *
+		      sizeof(*vals);
+		if (pread(fd, vals, len, hdr.data_offset + desc->offset) !=
+		    (ssize_t)len)
 			ret = -EIO;
 		else
-			ret = 0;
+			ret = desc->size;
 		break;
 	}
 out_free:
@@ -911,9 +939,53 @@ out_free:
  */
 int kvm_vcpu_read_stat(struct kvm_vcpu *vcpu, const char *name, u64 *val)
 {
+	int ret;
+
 	if (vcpu->stats_fd < 0)
 		return -ENOTSUP;
-	return kvm_stats_fd_read(vcpu->stats_fd, name, val);
+	ret = kvm_stats_fd_read(vcpu->stats_fd, name, val, 1);
+	return ret < 0 ? ret : 0;
+}
+
+int kvm_vcpu_read_stat_array(struct kvm_vcpu *vcpu, const char *name,
+			     u64 *vals, unsigned int max)
+{
+	if (vcpu->stats_fd < 0)
+		return -ENOTSUP;
+	return kvm_stats_fd_read(vcpu->stats_fd, name, vals, max);
+}
+
+int kvm_vcpu_set_signal_mask(struct kvm_vcpu *vcpu, const sigset_t *mask)
+{
+	struct kvm_signal_mask *m;
+	int ret;
+
+	if (!mask)
+		return kvm_ioctl(vcpu->fd, KVM_SET_SIGNAL_MASK, NULL);
+	/* the kernel's sigset_t: 64 signals, 8 bytes */
+	m = calloc(1, sizeof(*m) + 8);
+	if (!m)
+		return -ENOMEM;
+	m->len = 8;
+	memcpy(m->sigset, mask, 8);
+	ret = kvm_ioctl(vcpu->fd, KVM_SET_SIGNAL_MASK, m);
+	free(m);
+	return ret;
+}
+
+int kvm_vm_signal_msi(struct kvm_vm *vm, u32 apic_id, u8 vector)
+{
+	struct kvm_msi msi = {
+		/* fixed, physical destination, edge */
+		.address_lo = 0xfee00000U | (apic_id & 0xff) << 12,
+		.address_hi = apic_id & ~0xffU,
+		.data = vector,
+	};
+	int ret;
+
+	ret = kvm_ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
+	/* 1: delivered, 0: blocked by the guest, < 0: error */
+	return ret < 0 ? ret : ret == 1 ? 0 : -EAGAIN;
 }
 
 static void kvm_count_addr(struct kvm_vcpu *vcpu, struct kvm_util_addr_count *t,

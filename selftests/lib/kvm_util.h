@@ -90,6 +90,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <signal.h>
 #include <linux/kvm.h>
 #include <linux/types.h>
 
@@ -136,11 +137,20 @@ enum kvm_util_mode {
 	KVM_MODE_LONG64,
 };
 
+struct kvm_vm;
+
 struct kvm_vm_opts {
 	unsigned int nr_vcpus;	/* 1..KVM_UTIL_MAX_VCPUS */
 	bool irqchip;		/* KVM_CREATE_IRQCHIP (in-kernel LAPIC etc.) */
 	enum kvm_util_mode mode;
 	u64 mem_size;	/* 0: KVM_UTIL_MEM_SIZE */
+	/*
+	 * NULL: open /dev/kvm for this VM.  Otherwise use that VM's /dev/kvm
+	 * file descriptor (it must outlive this VM), so that KVM_CREATE_VM
+	 * gets the lowest free descriptor, as in a VMM that opens /dev/kvm
+	 * once.
+	 */
+	struct kvm_vm *sys_from;
 };
 
 /*
@@ -246,8 +256,6 @@ struct kvm_util_addr_count {
 	u64 count;
 };
 
-struct kvm_vm;
-
 struct kvm_vcpu {
 	struct kvm_vm *vm;
 	unsigned int id;
@@ -312,6 +320,13 @@ typedef int (*kvm_exit_cb_t)(struct kvm_vcpu *vcpu, void *opaque);
 struct kvm_vm *kvm_vm_create(const struct kvm_vm_opts *opts);
 void kvm_vm_destroy(struct kvm_vm *vm);
 bool kvm_available(void);
+/*
+ * Move the VM's file descriptor to @newfd with dup2() and close the old
+ * one, as a VMM that moves its descriptors out of the way.  KVM's debugfs
+ * directory keeps the old name, and so does kvm_vm_debugfs_dir().
+ * 0 or -errno.
+ */
+int kvm_vm_move_fd(struct kvm_vm *vm, int newfd);
 
 /* accessors */
 int kvm_vm_fd(struct kvm_vm *vm);
@@ -348,6 +363,21 @@ u64 kvm_vcpu_params_gpa(struct kvm_vcpu *vcpu);
 void kvm_vm_request_guest_stop(struct kvm_vm *vm);
 /* binary stats (KVM_GET_STATS_FD, no debugfs needed), e.g. "halt_exits" */
 int kvm_vcpu_read_stat(struct kvm_vcpu *vcpu, const char *name, u64 *val);
+/*
+ * All values of a binary stat, e.g. the buckets of "halt_wait_hist", at
+ * most @max of them.  Returns the number of values the stat has, or -errno.
+ */
+int kvm_vcpu_read_stat_array(struct kvm_vcpu *vcpu, const char *name,
+			     u64 *vals, unsigned int max);
+/*
+ * KVM_SET_SIGNAL_MASK: the signal mask of the vCPU's thread while it is in
+ * KVM_RUN (NULL: the thread's own).  A signal that the thread blocks but
+ * @mask does not makes every KVM_RUN fail with EINTR as long as it is
+ * pending, and is never delivered.
+ */
+int kvm_vcpu_set_signal_mask(struct kvm_vcpu *vcpu, const sigset_t *mask);
+/* KVM_SIGNAL_MSI (in-kernel irqchip): fixed interrupt @vector to @apic_id */
+int kvm_vm_signal_msi(struct kvm_vm *vm, u32 apic_id, u8 vector);
 int kvm_vm_debugfs_pid(struct kvm_vm *vm);
 
 /*
