@@ -32,6 +32,51 @@
 #define KP_IPIS_SENT		40
 #define KP_READY		44
 
+/* struct kvm_script_params (script routine, long64) */
+#define SP_OPS_GPA		0
+#define SP_NR_OPS		4
+#define SP_LOOPS		8
+#define SP_LOOPS_DONE		12
+#define SP_GO			16
+#define SP_UD			20
+#define SP_GP			24
+
+/* struct kvm_guest_op, 16 bytes */
+#define OP_SIZE_SHIFT		4
+#define OP_CODE			0
+#define OP_COUNT		2
+#define OP_ARG			4
+#define OP_VALUE		8
+
+/* enum kvm_guest_op_code */
+#define GOP_NOP		0
+#define GOP_WAIT	1
+#define GOP_CPUID	2
+#define GOP_HLT		3
+#define GOP_OUT		4
+#define GOP_IN		5
+#define GOP_MMIO	6
+#define GOP_RDMSR	7
+#define GOP_WRMSR	8
+#define GOP_VMMCALL	9
+#define GOP_WBINVD	10
+#define GOP_MONITOR	11
+#define GOP_MWAIT	12
+#define GOP_RDPMC	13
+#define GOP_WRITE_DR0	14
+#define GOP_READ_CR4	15
+#define GOP_WRITE_CR4	16
+#define GOP_WRITE_CR8	17
+#define GOP_UD2		18
+#define GOP_VMRUN	19
+#define GOP_SKINIT	20
+#define GOP_INVLPGA	21
+#define GOP_NR		22
+
+/* values the script routine writes to GP_PORT_FAIL */
+#define SCRIPT_FAIL_OP		0x20	/* unknown op code */
+#define SCRIPT_FAIL_FAULT	0x21	/* #UD/#GP on an instruction not ours */
+
 /* common to both blocks: the interrupt handler and apic_setup use them */
 #define P_HLTS			32
 #define P_IRQS			36

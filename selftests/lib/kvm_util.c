@@ -83,6 +83,24 @@ PARAM_OFF(kvm_wakeup_params, ipis_sent, KP_IPIS_SENT);
 PARAM_OFF(kvm_wakeup_params, ready, KP_READY);
 PARAM_OFF(kvm_wakeup_params, timer_count, P_TIMER_COUNT);
 PARAM_OFF(kvm_wakeup_params, vector, P_VECTOR);
+static_assert(sizeof(struct kvm_script_params) == KVM_UTIL_PARAMS_SIZE,
+	      "script parameter block size");
+PARAM_OFF(kvm_script_params, ops_gpa, SP_OPS_GPA);
+PARAM_OFF(kvm_script_params, nr_ops, SP_NR_OPS);
+PARAM_OFF(kvm_script_params, loops, SP_LOOPS);
+PARAM_OFF(kvm_script_params, loops_done, SP_LOOPS_DONE);
+PARAM_OFF(kvm_script_params, go, SP_GO);
+PARAM_OFF(kvm_script_params, ud, SP_UD);
+PARAM_OFF(kvm_script_params, gp, SP_GP);
+PARAM_OFF(kvm_script_params, hlts, P_HLTS);
+static_assert(sizeof(struct kvm_guest_op) == 1 << OP_SIZE_SHIFT,
+	      "script op size");
+PARAM_OFF(kvm_guest_op, op, OP_CODE);
+PARAM_OFF(kvm_guest_op, count, OP_COUNT);
+PARAM_OFF(kvm_guest_op, arg, OP_ARG);
+PARAM_OFF(kvm_guest_op, value, OP_VALUE);
+static_assert(KVM_UTIL_SCRIPT_GPA + KVM_UTIL_MAX_VCPUS * KVM_UTIL_SCRIPT_SIZE <=
+	      KVM_UTIL_FREE_GPA, "script op lists overlap the free area");
 /* guest_params.h and kvm_util.h must agree */
 #define SAME_CONST(a, b)	static_assert(!((a) - (b)), #a " != " #b)
 SAME_CONST(KVM_WL_FLAG_HLT_TIMER, WL_FLAG_HLT_TIMER);
@@ -96,6 +114,37 @@ SAME_CONST(KVM_UTIL_PORT_FAIL, GP_PORT_FAIL);
 SAME_CONST(KVM_UTIL_IDT_GPA, GP_IDT_GPA);
 SAME_CONST(KVM_UTIL_SEL_CODE64, GP_SEL_CODE64);
 SAME_CONST(KVM_UTIL_SEL_CODE32, GP_SEL_CODE32);
+SAME_CONST(KVM_SCRIPT_FAIL_OP, SCRIPT_FAIL_OP);
+SAME_CONST(KVM_SCRIPT_FAIL_FAULT, SCRIPT_FAIL_FAULT);
+SAME_CONST(KVM_OP_NR, GOP_NR);
+SAME_CONST(KVM_OP_WAIT, GOP_WAIT);
+SAME_CONST(KVM_OP_CPUID, GOP_CPUID);
+SAME_CONST(KVM_OP_HLT, GOP_HLT);
+SAME_CONST(KVM_OP_OUT, GOP_OUT);
+SAME_CONST(KVM_OP_IN, GOP_IN);
+SAME_CONST(KVM_OP_MMIO, GOP_MMIO);
+SAME_CONST(KVM_OP_RDMSR, GOP_RDMSR);
+SAME_CONST(KVM_OP_WRMSR, GOP_WRMSR);
+SAME_CONST(KVM_OP_VMMCALL, GOP_VMMCALL);
+SAME_CONST(KVM_OP_WBINVD, GOP_WBINVD);
+SAME_CONST(KVM_OP_MONITOR, GOP_MONITOR);
+SAME_CONST(KVM_OP_MWAIT, GOP_MWAIT);
+SAME_CONST(KVM_OP_RDPMC, GOP_RDPMC);
+SAME_CONST(KVM_OP_WRITE_DR0, GOP_WRITE_DR0);
+SAME_CONST(KVM_OP_READ_CR4, GOP_READ_CR4);
+SAME_CONST(KVM_OP_WRITE_CR4, GOP_WRITE_CR4);
+SAME_CONST(KVM_OP_WRITE_CR8, GOP_WRITE_CR8);
+SAME_CONST(KVM_OP_UD2, GOP_UD2);
+SAME_CONST(KVM_OP_VMRUN, GOP_VMRUN);
+SAME_CONST(KVM_OP_SKINIT, GOP_SKINIT);
+SAME_CONST(KVM_OP_INVLPGA, GOP_INVLPGA);
+
+/* which routine kvm_vcpu_set_*() last set up, kvm_vcpu.routine */
+enum {
+	ROUTINE_WORKLOAD = 0,
+	ROUTINE_WAKEUP,
+	ROUTINE_SCRIPT,
+};
 
 /* why vCPU threads are being stopped, kvm_vm.stop */
 enum {
@@ -800,7 +849,7 @@ int kvm_vcpu_set_workload(struct kvm_vcpu *vcpu, const struct kvm_workload *wl)
 	regs.rsi = wl->wrmsr_tscdl;
 	regs.rdi = wl->wrmsr_other;
 	regs.rbp = pgpa;
-	vcpu->wakeup_routine = false;
+	vcpu->routine = ROUTINE_WORKLOAD;
 	return kvm_vcpu_set_regs(vcpu, &regs);
 }
 
@@ -850,8 +899,69 @@ int kvm_vcpu_set_wakeup(struct kvm_vcpu *vcpu, const struct kvm_wakeup *wk)
 	regs.rsi = 0;
 	regs.rdi = 0;
 	regs.rbp = kvm_vcpu_params_gpa(vcpu);
-	vcpu->wakeup_routine = true;
+	vcpu->routine = ROUTINE_WAKEUP;
 	return kvm_vcpu_set_regs(vcpu, &regs);
+}
+
+int kvm_vcpu_set_script(struct kvm_vcpu *vcpu, const struct kvm_guest_op *ops,
+			unsigned int nr, u32 loops)
+{
+	u64 ops_gpa = KVM_UTIL_SCRIPT_GPA + vcpu->id * KVM_UTIL_SCRIPT_SIZE;
+	struct kvm_vm *vm = vcpu->vm;
+	struct kvm_script_params p = { 0 };
+	struct kvm_guest_op *dst;
+	struct kvm_regs regs;
+	unsigned int i;
+	int ret;
+
+	if (vm->mode != KVM_MODE_LONG64 || nr > KVM_UTIL_MAX_OPS)
+		return -EINVAL;
+	for (i = 0; i < nr; i++)
+		if (ops[i].op >= KVM_OP_NR)
+			return -EINVAL;
+	dst = kvm_vm_hva(vm, ops_gpa, KVM_UTIL_SCRIPT_SIZE);
+	if (!dst)
+		return -EFAULT;
+	memset(dst, 0, KVM_UTIL_SCRIPT_SIZE);
+	for (i = 0; i < nr; i++) {
+		dst[i] = ops[i];
+		if (!dst[i].count)
+			dst[i].count = 1;
+	}
+	/* the IDT is shared: every vCPU's script installs the same gates */
+	ret = kvm_vm_set_idt_gate(vm, 6, kvm_vm_guest_sym_gpa(vm, guest_long64_ud));
+	if (!ret)
+		ret = kvm_vm_set_idt_gate(vm, 13,
+					  kvm_vm_guest_sym_gpa(vm, guest_long64_gp));
+	if (ret)
+		return ret;
+
+	p.ops_gpa = ops_gpa;
+	p.nr_ops = nr;
+	p.loops = loops ? loops : 1;
+	ret = kvm_vm_write(vm, kvm_vcpu_params_gpa(vcpu), &p, sizeof(p));
+	if (ret)
+		return ret;
+	ret = kvm_vcpu_set_entry(vcpu,
+				 kvm_vm_guest_sym_gpa(vm, guest_long64_script));
+	if (ret)
+		return ret;
+	ret = kvm_vcpu_get_regs(vcpu, &regs);
+	if (ret)
+		return ret;
+	regs.rbp = kvm_vcpu_params_gpa(vcpu);
+	vcpu->routine = ROUTINE_SCRIPT;
+	return kvm_vcpu_set_regs(vcpu, &regs);
+}
+
+/* Only an atomic store to guest memory: signal safe. */
+void kvm_vcpu_script_go(struct kvm_vcpu *vcpu)
+{
+	struct kvm_script_params *p;
+
+	p = kvm_vm_hva(vcpu->vm, kvm_vcpu_params_gpa(vcpu), sizeof(*p));
+	if (p)
+		__atomic_store_n(&p->go, 1, __ATOMIC_RELEASE);
 }
 
 int kvm_vcpu_guest_result(struct kvm_vcpu *vcpu, struct kvm_guest_result *res)
@@ -862,7 +972,15 @@ int kvm_vcpu_guest_result(struct kvm_vcpu *vcpu, struct kvm_guest_result *res)
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	if (vcpu->wakeup_routine) {
+	if (vcpu->routine == ROUTINE_SCRIPT) {
+		struct kvm_script_params sp;
+
+		ret = kvm_vm_read(vcpu->vm, gpa, &sp, sizeof(sp));
+		res->hlts = sp.hlts;
+		res->loops_done = sp.loops_done;
+		res->ud = sp.ud;
+		res->gp = sp.gp;
+	} else if (vcpu->routine == ROUTINE_WAKEUP) {
 		ret = kvm_vm_read(vcpu->vm, gpa, &kp, sizeof(kp));
 		res->hlts = kp.hlts - kp.hlt_skips;
 		res->hlt_skips = kp.hlt_skips;

@@ -13,6 +13,8 @@
  *   0x10000 - 0x1ffff  vCPU stacks, 4 KiB each, vCPU i's stack ends at
  *                      0x11000 + i * 0x1000
  *   0x20000 - 0x2ffff  guest code (the built-in blob for the VM's mode)
+ *   0x30000 - 0x3ffff  per-vCPU op lists of the script routine, 4 KiB each
+ *                      (vCPU i's at 0x30000 + i * 0x1000)
  *   0x40000 - mem_size free for tests
  *
  * Reserved I/O ports:
@@ -82,6 +84,28 @@
  * blocking HLT from our interrupts, but an HLT whose interrupt arrives
  * during halt-polling (or before the HLT) is not a wakeup, and host events
  * may wake a blocked vCPU spuriously, so it is not exact.
+ *
+ * Script guest routine (kvm_vcpu_set_script(), long64 only), RBP = GPA of
+ * struct kvm_script_params, never modified: runs a list of struct
+ * kvm_guest_op (in the vCPU's op list area) params.loops times, each op
+ * op.count times in a row, then one "out" to DONE.  Each op is one
+ * instruction that makes one exit of a known kind (enum
+ * kvm_guest_op_code), except KVM_OP_WAIT, which spins without exiting until
+ * the host sets params.go (kvm_vcpu_script_go()).  The routine has #UD and
+ * #GP handlers that step over the faulting instruction and count it in
+ * params.ud / params.gp, so ops that KVM answers with an exception (an
+ * unknown MSR, RDPMC without a vPMU, SVM instructions with EFER.SVME
+ * clear) neither kill the guest nor repeat.  Interrupts stay disabled.  A
+ * fault the handlers cannot step over writes KVM_SCRIPT_FAIL_FAULT to the
+ * FAIL port, an unknown op KVM_SCRIPT_FAIL_OP.
+ * Checked in the proving ground (QEMU's nested SVM, kvm_amd vgif=1 vls=0):
+ * every op exits as listed, each time, except KVM_OP_WRITE_DR0: KVM drops
+ * the DR intercepts at the first DR access and restores them at the next
+ * other exit, so only the first of consecutive DR0 writes exits (and
+ * rarely a second one, if a host interrupt exit comes in between).  Not
+ * ops, because they do not exit there: XSETBV (QEMU does not intercept
+ * it), STGI/CLGI (virtual GIF), VMLOAD/VMSAVE (not with virtual
+ * VMLOAD/VMSAVE); INVD exits with WBINVD's code under QEMU.
  */
 #ifndef KVMTUNE_KVM_UTIL_H
 #define KVMTUNE_KVM_UTIL_H
@@ -121,6 +145,8 @@ typedef __u64 u64;
 #define KVM_UTIL_STACK_GPA	0x10000ULL
 #define KVM_UTIL_STACK_SIZE	0x1000ULL
 #define KVM_UTIL_CODE_GPA	0x20000ULL
+#define KVM_UTIL_SCRIPT_GPA	0x30000ULL
+#define KVM_UTIL_SCRIPT_SIZE	0x1000ULL
 #define KVM_UTIL_FREE_GPA	0x40000ULL
 
 /* GDT selectors */
@@ -216,6 +242,57 @@ struct kvm_wakeup {
 	unsigned int peer;	/* IPI_SEND: target vCPU id */
 };
 
+/* Script routine: one instruction per op, see the comment at the top. */
+enum kvm_guest_op_code {	/* the exit each op makes on SVM */
+	KVM_OP_NOP = 0,		/* none */
+	KVM_OP_WAIT,		/* none: spins until params.go */
+	KVM_OP_CPUID,		/* CPUID: leaf arg, subleaf 0 */
+	KVM_OP_HLT,		/* HLT, IF = 0 (no irqchip: KVM_EXIT_HLT) */
+	KVM_OP_OUT,		/* IOIO: "out %al, %dx", port arg */
+	KVM_OP_IN,		/* IOIO: "in %dx, %al", port arg */
+	KVM_OP_MMIO,		/* NPF: 32-bit store to GPA arg */
+	KVM_OP_RDMSR,		/* MSR: RDMSR index arg */
+	KVM_OP_WRMSR,		/* MSR: WRMSR index arg = value */
+	KVM_OP_VMMCALL,		/* VMMCALL: hypercall arg, other args 0 */
+	KVM_OP_WBINVD,		/* WBINVD */
+	KVM_OP_MONITOR,		/* MONITOR: RAX = params, ECX = EDX = 0 */
+	KVM_OP_MWAIT,		/* MWAIT: EAX = ECX = 0 (KVM: a NOP) */
+	KVM_OP_RDPMC,		/* RDPMC: counter arg (#GP without vPMU) */
+	KVM_OP_WRITE_DR0,	/* WRITE_DR0: DR0 = value, see below */
+	KVM_OP_READ_CR4,	/* READ_CR4 */
+	KVM_OP_WRITE_CR4,	/* WRITE_CR4: CR4 = value */
+	KVM_OP_WRITE_CR8,	/* WRITE_CR8: CR8 = value (no irqchip only) */
+	KVM_OP_UD2,		/* UD_EXCP, then #UD */
+	KVM_OP_VMRUN,		/* VMRUN, then #UD (EFER.SVME = 0) */
+	KVM_OP_SKINIT,		/* SKINIT, then #UD */
+	KVM_OP_INVLPGA,		/* INVLPGA, then #UD (EFER.SVME = 0) */
+	KVM_OP_NR,
+};
+
+struct kvm_guest_op {
+	u16 op;		/* enum kvm_guest_op_code */
+	u16 count;	/* times in a row, 0 means 1 */
+	u32 arg;
+	u64 value;
+};
+
+#define KVM_UTIL_MAX_OPS	(KVM_UTIL_SCRIPT_SIZE / sizeof(struct kvm_guest_op))
+#define KVM_SCRIPT_FAIL_OP	0x20	/* values written to the FAIL port */
+#define KVM_SCRIPT_FAIL_FAULT	0x21
+
+struct kvm_script_params {
+	u32 ops_gpa;
+	u32 nr_ops;
+	u32 loops;		/* >= 1 */
+	u32 loops_done;		/* out */
+	u32 go;			/* host: releases KVM_OP_WAIT */
+	u32 ud;			/* out: #UD stepped over */
+	u32 gp;			/* out: #GP stepped over */
+	u32 reserved0;
+	u32 hlts;		/* out: HLTs executed */
+	u32 reserved[23];
+};	/* 128 bytes */
+
 /* what the guest reported in its parameter block */
 /*
  * @hlts counts HLT instructions the guest executed (what KVM counts as HLT
@@ -230,7 +307,8 @@ struct kvm_guest_result {
 	u32 hlt_skips;
 	u32 irqs;
 	u32 ipis_sent;	/* wakeup routine only */
-	u32 loops_done;	/* workload routine only */
+	u32 loops_done;	/* workload and script routines */
+	u32 ud, gp;	/* script routine only: exceptions stepped over */
 };
 
 struct kvm_workload {
@@ -289,7 +367,7 @@ struct kvm_vcpu {
 	u64 holds;
 	u64 held_ns;
 	u32 hold_ms;		/* internal: hold requested (atomic) */
-	bool wakeup_routine;	/* internal: last set_* was set_wakeup */
+	int routine;		/* internal: last kvm_vcpu_set_*() routine */
 };
 
 #define KVM_UTIL_EXIT_NONE	0xffffffffU
@@ -357,6 +435,11 @@ int kvm_vcpu_set_entry(struct kvm_vcpu *vcpu, u64 gpa);
 u64 kvm_vcpu_stack_top(struct kvm_vcpu *vcpu);
 int kvm_vcpu_set_workload(struct kvm_vcpu *vcpu, const struct kvm_workload *wl);
 int kvm_vcpu_set_wakeup(struct kvm_vcpu *vcpu, const struct kvm_wakeup *wk);
+/* script routine: @nr ops (<= KVM_UTIL_MAX_OPS), @loops times (0: once) */
+int kvm_vcpu_set_script(struct kvm_vcpu *vcpu, const struct kvm_guest_op *ops,
+			unsigned int nr, u32 loops);
+/* release the script's KVM_OP_WAIT ops (signal safe) */
+void kvm_vcpu_script_go(struct kvm_vcpu *vcpu);
 int kvm_vcpu_guest_result(struct kvm_vcpu *vcpu, struct kvm_guest_result *res);
 u64 kvm_vcpu_params_gpa(struct kvm_vcpu *vcpu);
 /* ask every workload routine to end after its current loop (signal safe) */
@@ -434,5 +517,7 @@ extern const char guest_prot32_wakeup[], guest_prot32_irq_count[];
 extern const char guest_long64_start[], guest_long64_end[];
 extern const char guest_long64_workload[], guest_long64_irq_eoi[];
 extern const char guest_long64_wakeup[], guest_long64_irq_count[];
+extern const char guest_long64_script[], guest_long64_ud[];
+extern const char guest_long64_gp[];
 
 #endif /* KVMTUNE_KVM_UTIL_H */
