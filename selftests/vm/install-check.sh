@@ -53,10 +53,13 @@ done
 mkdir -p "$work/dkms" "$work/usrsrc/kvmtune-$version" "$work/inst/$KVER"
 cp -a "$repo"/{Kbuild,Makefile,dkms.conf,kmod} "$work/usrsrc/kvmtune-$version/"
 trees=(--dkmstree "$work/dkms" --sourcetree "$work/usrsrc" --installtree "$work/inst")
-dkms add -m kvmtune -v "$version" "${trees[@]}" >"$work/dkms.log" 2>&1 &&
+if ! { dkms add -m kvmtune -v "$version" "${trees[@]}" >"$work/dkms.log" 2>&1 &&
 	dkms build -m kvmtune -v "$version" -k "$KVER" --kernelsourcedir "$KDIR" \
 		"${trees[@]}" >>"$work/dkms.log" 2>&1 &&
 	dkms install -m kvmtune -v "$version" -k "$KVER" --kernelsourcedir "$KDIR" \
-		--no-depmod "${trees[@]}" >>"$work/dkms.log" 2>&1 ||
-	{ cat "$work/dkms.log"; find "$work/dkms" -name make.log -exec cat {} +; die "dkms failed"; }
+		--no-depmod "${trees[@]}" >>"$work/dkms.log" 2>&1; }; then
+	cat "$work/dkms.log"
+	find "$work/dkms" -name make.log -exec cat {} +
+	die "dkms failed"
+fi
 check_installed "$work/inst/$KVER" "dkms"

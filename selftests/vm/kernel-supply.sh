@@ -48,7 +48,7 @@ pkg_version() {
 # fetch PKG VERSION DIR: apt-get download into DIR unless already there
 fetch() {
 	local pkg=$1 ver=$2 dir=$3 deb
-	deb=$(ls "$dir/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
+	deb=$(find "$dir" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
 	if [ -n "$deb" ]; then
 		echo "$deb"
 		return
@@ -99,7 +99,9 @@ prepare_line() {
 	rm -rf "$dir.tmp"
 	mkdir -p "$dir.tmp/debs" "$dir.tmp/root"
 	# keep already-downloaded debs of this version across a failed run
-	[ -d "$dir/debs" ] && cp -l "$dir"/debs/*_"$ver"_*.deb "$dir.tmp/debs/" 2>/dev/null || true
+	if [ -d "$dir/debs" ]; then
+		cp -l "$dir"/debs/*_"$ver"_*.deb "$dir.tmp/debs/" 2>/dev/null || true
+	fi
 
 	debs=$(fetch "$image" "$ver" "$dir.tmp/debs")
 	debs+=" $(fetch "$hdr" "$ver" "$dir.tmp/debs")"
@@ -120,9 +122,9 @@ prepare_line() {
 	depmod -b "$dir.tmp/root" "$kver"
 
 	log "$line: extracting linux-source-$line"
-	tar -C "$dir.tmp" -xaf "$dir.tmp"/root/usr/src/linux-source-"$line".tar.*
+	tar -C "$dir.tmp" -xaf "$dir.tmp/root/usr/src/linux-source-$line".tar.*
 	mv "$dir.tmp/linux-source-$line" "$dir.tmp/src"
-	rm -f "$dir.tmp"/root/usr/src/linux-source-"$line".tar.*
+	rm -f "$dir.tmp/root/usr/src/linux-source-$line".tar.*
 
 	[ -f "$dir.tmp/root/usr/src/linux-headers-$kver/Makefile" ] ||
 		die "$hdr did not provide a KDIR"
@@ -141,8 +143,9 @@ prepare_line() {
 	echo "$dir/env"
 }
 
-command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
+if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
 	die "needs Debian's apt-get and dpkg-deb"
+fi
 command -v depmod >/dev/null || die "needs depmod (package kmod)"
 mkdir -p "$CACHE"
 for line in "${LINES[@]}"; do

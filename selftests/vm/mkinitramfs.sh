@@ -20,8 +20,9 @@ envfile=$1 out=$2
 . "$envfile"
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=/bin/busybox
-[ -x "$busybox" ] && file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+if ! [ -x "$busybox" ] || ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
 	die "needs a static /bin/busybox (package busybox-static)"
+fi
 
 # Modules the L1 init needs before the host root is mounted.
 EARLY_MODULES="virtio_pci 9pnet_virtio 9p"

@@ -107,8 +107,11 @@ if "$kvmtop" --root "$tree" --once --totals --json >"$tmp/t.json" &&
 else
 	bad "totals JSON"
 fi
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["interval"] is None and all(e["rate"] is None for v in d["vms"] for e in v["exits"])' "$tmp/t.json" &&
-	ok "--totals --once: rates are null" || bad "--totals rates not null"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["interval"] is None and all(e["rate"] is None for v in d["vms"] for e in v["exits"])' "$tmp/t.json"; then
+	ok "--totals --once: rates are null"
+else
+	bad "--totals rates not null"
+fi
 
 # 2. -p filter
 if "$kvmtop" --root "$tree" --once --totals --json -p 5150 >"$tmp/p.json" &&
@@ -151,14 +154,19 @@ then ok "rates over one interval"; else bad "rates"; fi
 
 # 4. text screens: --once, --totals, -t, -n; no ANSI codes when not a tty
 out=$("$kvmtop" --root "$tree" --once --totals -t 1)
-grep -q '^VM 4242-12  pid 4242  vcpus 2  exits 1321876$' <<<"$out" &&
+if grep -q '^VM 4242-12  pid 4242  vcpus 2  exits 1321876$' <<<"$out" &&
 	grep -q 'MSR_WRITE .* 0x20 .* 1210442 .*0x6e0 .*IA32_TSC_DEADLINE .* 1208811' <<<"$out" &&
 	! grep -q 'EXTERNAL_INTERRUPT' <<<"$out" && grep -q '\.\.\. 1 more vCPUs' <<<"$out" &&
-	! grep -q $'\033' <<<"$out" && ok "text --totals -t 1" || { bad "text --totals"; echo "$out"; }
+	! grep -q $'\033' <<<"$out"; then
+	ok "text --totals -t 1"
+else
+	bad "text --totals"
+	echo "$out"
+fi
 n=$("$kvmtop" --root "$tree" --json -d 0.05 -n 3 | wc -l)
-[ "$n" = 3 ] && ok "-n 3 gives 3 documents" || bad "-n 3 gave $n"
+if [ "$n" = 3 ]; then ok "-n 3 gives 3 documents"; else bad "-n 3 gave $n"; fi
 n=$("$kvmtop" --root "$tree" --totals -d 0.05 -n 2 | grep -c '^kvmtop ')
-[ "$n" = 2 ] && ok "-n 2 --totals gives 2 screens" || bad "-n 2 gave $n screens"
+if [ "$n" = 2 ]; then ok "-n 2 --totals gives 2 screens"; else bad "-n 2 gave $n screens"; fi
 
 # 5. strings are escaped, unknown lines/keys/files tolerated
 mkdir "$tree/vms/77-\"q\\z"$'\t'
@@ -213,7 +221,7 @@ expect_rc "-p -1" 2 'bad pid' "$kvmtop" --root "$tree" -p -1
 expect_rc "-n 0" 2 'bad count' "$kvmtop" --root "$tree" -n 0
 expect_rc "extra arg" 2 'unexpected argument' "$kvmtop" --root "$tree" foo
 expect_rc "unknown option" 2 'USAGE' "$kvmtop" --bogus
-"$kvmtop" --help | grep -q EXAMPLES && ok "--help" || bad "--help"
+if "$kvmtop" --help | grep -q EXAMPLES; then ok "--help"; else bad "--help"; fi
 mv "$tree/summary" "$tree/summary.x"
 expect_rc "no summary" 5 'summary: not found' "$kvmtop" --root "$tree" --once --totals
 mv "$tree/summary.x" "$tree/summary"
