@@ -19,9 +19,9 @@
 #   every config runs BENCH_REPS times, interleaved.
 #
 # Environment (run.sh passes BENCH_* on from the host): BENCH_REPS (default
-# 5), BENCH_CPUIDS (CPUIDs per run, default 100000), BENCH_TSCDLS (TSC
-# deadline writes per run, default 100000), BENCH_HLTS (HLTs per run,
-# default 25000, 4 exits each), BENCH_LOADS (default "cpuid tscdl hlt"),
+# 5), BENCH_CPUIDS (CPUIDs per run, default 40000), BENCH_TSCDLS (TSC
+# deadline writes per run, default 40000), BENCH_HLTS (HLTs per run,
+# default 10000, 4 exits each), BENCH_LOADS (default "cpuid tscdl hlt"),
 # BENCH_CONFIGS (default: all, in the order below, none first).
 
 set -u
@@ -45,9 +45,9 @@ bench_int() {
 }
 
 reps=$(bench_int BENCH_REPS 5) || exit
-n_cpuid=$(bench_int BENCH_CPUIDS 100000) || exit
-n_tscdl=$(bench_int BENCH_TSCDLS 100000) || exit
-n_hlt=$(bench_int BENCH_HLTS 25000) || exit
+n_cpuid=$(bench_int BENCH_CPUIDS 40000) || exit
+n_tscdl=$(bench_int BENCH_TSCDLS 40000) || exit
+n_hlt=$(bench_int BENCH_HLTS 10000) || exit
 
 # A fixed shift makes guest time a count of instructions (2^shift ns each);
 # shift=auto rescales it as the run goes and the figures drift.
@@ -73,7 +73,7 @@ declare -A config_desc=(
 	[kvm-stats]="KVM's own binary stats, read every 10 ms (vmload --stats-poll 10): the zero-cost floor"
 	[kvmtrace]="kvmtrace.ko, default parameters (all hooks armed)"
 	[perf-stat]="perf stat -e kvm:kvm_exit -a -C $vcpu_cpu (counting only)"
-	[perf-kvm]="perf kvm stat record -a -C $vcpu_cpu (samples kvm_entry/exit/pio/mmio)"
+	[perf-kvm]="perf kvm stat record -a -C $vcpu_cpu (samples kvm_entry/exit/pio/mmio/msr)"
 	[bpftrace-count]="bpftrace: tracepoint:kvm:kvm_exit { @ = count(); }"
 	[bpftrace-map]="bpftrace: tracepoint:kvm:kvm_exit { @exits[args->exit_reason] = count(); }"
 )
@@ -467,4 +467,4 @@ for n in "${notes[@]}"; do
 	echo "bench: note: $n"
 done
 echo "bench: overall: $overall ($verdicts; met only if every load is met)"
-echo "bench: took $(($(date +%s) - t_start)) s of guest time"
+echo "bench: took $(($(date +%s) - t_start)) s of guest time (waits for the host's files jump ahead)"
