@@ -3,9 +3,9 @@
 #
 # kvmtrace life cycle: insmod and rmmod while VMs run, kvm/kvm_amd unloaded
 # and reloaded under kvmtrace, 200 VM create/destroy cycles leave nothing
-# behind, the control file rejects bad input and obeys good input, and bad
-# module parameters fail the load cleanly. kvmtrace is unloaded at the end,
-# also on failure.
+# behind and are seen as exactly 200 teardowns, and the control file
+# rejects bad input and obeys good input. kvmtrace is unloaded at the end,
+# also on failure. (Module parameters: kvmtrace/params.)
 
 . "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
 
@@ -16,6 +16,7 @@ OUT=$(mktemp -d "${TMPDIR:-/tmp}/lifecycle.XXXXXX")
 bg_pid=
 reader=
 
+# shellcheck disable=SC2317 # the EXIT trap
 cleanup() {
 	[ -z "$reader" ] || { kill "$reader"; wait "$reader"; } 2>/dev/null
 	if [ -n "$bg_pid" ]; then
@@ -91,6 +92,7 @@ vcpu_exits() {
 	file_val "$D/vms/$vm/vcpu0/stats" exits
 }
 
+# shellcheck disable=SC2317 # called through wait_for
 vcpu_exits_positive() {
 	[ "$(vcpu_exits)" -gt 0 ] 2>/dev/null
 }
@@ -206,10 +208,14 @@ echo "ok: new VMs traced after kvm/kvm_amd reload"
 	done
 ) &
 reader=$!
+# Exactly one teardown per VM: a missed one leaks state, a doubled one would
+# free state twice; nothing else creates VMs meanwhile.
+h0=$(hits kvm_arch_destroy_vm)
 "$VMLOOP" cycles 200 || kt_fail "vmloop cycles"
 kill "$reader"
 wait "$reader" 2>/dev/null
 reader=
+# shellcheck disable=SC2317 # called through wait_for
 empty() {
 	[ "$(summary_val vms)" = 0 ] && [ "$(summary_val vcpus)" = 0 ] &&
 		[ -z "$(ls "$D/vms")" ]
@@ -218,18 +224,8 @@ wait_for 5 empty || kt_fail "state left: $(grep -w 'vms\|vcpus' "$D/summary") $(
 for k in dropped_vm_full dropped_vcpu_full dir_failures; do
 	kt_expect_eq "$k" 0 "$(summary_val "$k")"
 done
-h=$(hits kvm_arch_destroy_vm)
-[ "$h" -ge 200 ] || kt_fail "only $h VM teardowns seen"
-echo "ok: 200 cycles read while torn down, no state left ($h teardowns)"
+h1=$(hits kvm_arch_destroy_vm)
+kt_expect_eq "VM teardowns seen during 200 cycles" 200 $((h1 - h0))
+echo "ok: 200 cycles read while torn down, no state left"
 rmmod kvmtrace || kt_fail "rmmod"
-
-# ---- bad module parameters -----------------------------------------------------
-dmesg -C
-for p in max_vms=0 max_vcpus=0 max_vms=5000; do
-	insmod "$KO" "$p" 2> "$OUT/insmod" && kt_fail "insmod $p succeeded"
-	kt_loaded kvmtrace && kt_fail "kvmtrace loaded with $p"
-	dmesg | grep -q 'kvmtrace: max_vms must be 1-4096 and max_vcpus 1-65536' ||
-		kt_fail "no clear message for $p: $(dmesg | tail -3)"
-	echo "ok: insmod $p fails: $(cat "$OUT/insmod")"
-done
 exit 0
