@@ -105,11 +105,11 @@ mkdir -p "$tmp" || kt_fail "cannot create $tmp"
 # this script and everything it starts run on the tracer CPU
 taskset -pc "$tracer_cpu" $$ >/dev/null || kt_fail "cannot pin the bench to CPU $tracer_cpu"
 
-# Quiet the guest kernel's background memory work while the bench runs.
+# Quiet the guest kernel's background memory work while the bench runs:
 # khugepaged (which may collapse bpftrace's large heap into huge pages) and
-# proactive compaction run on either CPU now and then; they are the likely
-# cause of one run in a hundred that once cost 10% more with the tracer
-# itself idle.
+# proactive compaction run on either CPU now and then.  About one run in a
+# hundred still costs a few percent more with its tracer idle; the "note"
+# lines name such runs, and the median of five is not moved by one.
 thp=/sys/kernel/mm/transparent_hugepage/enabled
 proactive=/proc/sys/vm/compaction_proactiveness
 saved_thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$thp" 2>/dev/null)
