@@ -12,15 +12,22 @@
  *
  * Exact, and asserted:
  *   - guest side: every HLT returned because of exactly one interrupt
- *     (the guest checks this after each HLT and fails otherwise), HLTs and
- *     interrupts handled equal what was armed or sent, IPIs sent = IPI_K;
+ *     (the guest checks this after each HLT and fails otherwise), HLTs
+ *     executed + HLTs skipped = HLTs asked for, IPIs sent = IPI_K;
  *   - userspace sees exactly one exit per vCPU and phase, the "out" to the
  *     DONE port: HLTs block in the kernel and never exit to userspace;
  *   - per-vCPU binary stat halt_exits (KVM_GET_STATS_FD) grows by the
- *     number of HLTs that vCPU executed: KVM counts every intercepted HLT;
+ *     number of HLTs that vCPU executed: KVM counts every intercepted HLT,
+ *     and an HLT the handler stepped over never ran;
+ *   - the IPI sender handles no interrupt and KVM injects none into it;
  *   - debugfs (VM-wide sums): halt_exits = all HLTs of both phases,
  *     io_exits = one DONE "out" per vCPU and phase, mmio_exits = 0 (x2APIC
  *     is MSR based).
+ * Bounded on both sides (the proving ground's emulator duplicates an
+ * interrupt now and then, see check_irqs()): interrupts handled, at least
+ * one per HLT asked for and at most what KVM injected (irq_injections),
+ * with at most DUP_MAX extra ones and DUP_MAX skipped HLTs per vCPU.
+ * Without binary stats the test skips, naming KVM_CAP_BINARY_STATS_FD.
  * Not exact, so only logged: halt_wakeup (an interrupt arriving before the
  * HLT or while KVM halt-polls wakes nothing, host events may wake a blocked
  * vCPU spuriously), halt_successful_poll & co (timing), exits (includes
@@ -29,6 +36,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include "kselftest_harness.h"
 #include "kvm_util.h"
@@ -70,6 +78,11 @@ FIXTURE_SETUP(wakeups)
 		SKIP(return, "/dev/kvm is missing or not accessible");
 	self->vm = kvm_vm_create(&opts);
 	ASSERT_NE(NULL, self->vm);
+	/* halt_exits and irq_injections per vCPU: no check may be dropped */
+	if (ioctl(kvm_vm_sys_fd(self->vm), KVM_CHECK_EXTENSION,
+		  KVM_CAP_BINARY_STATS_FD) <= 0)
+		SKIP(return,
+		     "KVM_CAP_BINARY_STATS_FD: KVM has no per-vCPU binary stats");
 }
 
 FIXTURE_TEARDOWN(wakeups)
@@ -78,43 +91,98 @@ FIXTURE_TEARDOWN(wakeups)
 }
 
 /*
- * What one vCPU must report after a phase.  With @irqs_at_least, the
- * interrupt count may exceed @irqs: TCG's emulation of nested SVM (the
- * proving ground) occasionally delivers a re-injected interrupt twice.
- * HLTs asked for and IPIs sent stay exact, and executed HLTs must equal
- * KVM's halt_exits.
+ * What one vCPU must report after a phase: the HLTs it was asked to do, the
+ * interrupts its peers or its timer generated for it (one per armed timer
+ * or received IPI) and the IPIs it sent.  See check_irqs() for how far the
+ * handled interrupts may exceed @irqs.
  */
 struct expect {
 	u32 hlts;
 	u32 irqs;
 	u32 ipis_sent;
-	bool irqs_at_least;
 };
 
-/* Per-vCPU halt_exits, or false if binary stats are not available. */
-static bool read_halt_exits(struct kvm_vm *vm, u64 *val)
-{
-	unsigned int i;
+/* Per-vCPU binary stats (KVM_GET_STATS_FD) read around each phase. */
+enum {
+	ST_HALT_EXITS,
+	ST_IRQ_INJECTIONS,
+	NR_ST,
+};
 
-	for (i = 0; i < NR_VCPUS; i++)
-		if (kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i), "halt_exits",
-				       &val[i]))
-			return false;
-	return true;
+static const char *const stat_names[NR_ST] = {
+	[ST_HALT_EXITS] = "halt_exits",
+	[ST_IRQ_INJECTIONS] = "irq_injections",
+};
+
+static void read_stats(struct __test_metadata *_metadata, struct kvm_vm *vm,
+		       u64 val[NR_VCPUS][NR_ST])
+{
+	unsigned int i, s;
+	int ret;
+
+	for (i = 0; i < NR_VCPUS; i++) {
+		for (s = 0; s < NR_ST; s++) {
+			ret = kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i),
+						 stat_names[s], &val[i][s]);
+			if (ret)
+				TH_LOG("vcpu %u: reading binary stat %s: %s", i,
+				       stat_names[s], strerror(-ret));
+			ASSERT_EQ(0, ret);
+		}
+	}
+}
+
+/*
+ * The interrupts a vCPU handled, against those generated for it (@want):
+ *
+ * - at least @want: every "sti; hlt" needs its own interrupt (the guest
+ *   checks this after each HLT);
+ * - at most what KVM injected into the vCPU (irq_injections, which counts
+ *   re-injections too): the emulator's duplicated interrupt is a
+ *   re-injected one delivered a second time (see "Known emulator
+ *   artifacts" in Documentation/testing.rst), so every interrupt beyond
+ *   @want must be matched by an injection of KVM's, and an interrupt that
+ *   no injection explains fails;
+ * - at most DUP_MAX duplicates, however many re-injections there were:
+ *   the artifact is rare (not one in 48 vCPU phases on 6.1 and 6.12, with
+ *   up to 2 re-injections in a phase, when this was written), so a run
+ *   that needs more shows a new defect rather than the known one;
+ * - an HLT stepped over because its interrupt came inside the STI shadow
+ *   (hlt_skips) has the same cause, a delivery at the wrong instruction
+ *   boundary after a nested exit, and gets the same budget.
+ * A vCPU that nobody interrupts (@want 0) gets no injection at all.
+ */
+#define DUP_MAX		2
+
+static void check_irqs(struct __test_metadata *_metadata, unsigned int id,
+		       const struct kvm_guest_result *res, u32 want,
+		       u64 injected)
+{
+	EXPECT_LE(want, res->irqs);
+	EXPECT_LE(res->irqs, injected)
+		TH_LOG("vcpu %u: %u interrupts handled, KVM injected %llu",
+		       id, res->irqs, (unsigned long long)injected);
+	EXPECT_LE(res->irqs, want + DUP_MAX)
+		TH_LOG("vcpu %u: %u interrupts handled for %u generated",
+		       id, res->irqs, want);
+	EXPECT_LE(res->hlt_skips, DUP_MAX);
+	if (!want) {
+		EXPECT_EQ(0, res->irqs);
+		EXPECT_EQ(0ULL, injected);
+	}
 }
 
 /* Runs one phase; returns the HLTs the vCPUs executed. */
 static u32 run_phase(struct __test_metadata *_metadata, struct kvm_vm *vm,
 		     const struct expect *e)
 {
-	u64 before[NR_VCPUS], after[NR_VCPUS];
+	u64 before[NR_VCPUS][NR_ST], after[NR_VCPUS][NR_ST];
 	u32 executed = 0;
 	struct kvm_guest_result res;
 	unsigned int i, reason;
-	bool stats;
 	int ret;
 
-	stats = read_halt_exits(vm, before);
+	read_stats(_metadata, vm, before);
 	ret = kvm_vm_run(vm, NULL, NULL, RUN_TIMEOUT_MS);
 	for (i = 0; i < NR_VCPUS; i++) {
 		struct kvm_vcpu *vcpu = kvm_vm_vcpu(vm, i);
@@ -127,23 +195,24 @@ static u32 run_phase(struct __test_metadata *_metadata, struct kvm_vm *vm,
 			kvm_vcpu_dump(vcpu, stderr);
 	}
 	ASSERT_EQ(0, ret);
-	if (stats)
-		stats = read_halt_exits(vm, after);
-	if (!stats)
-		TH_LOG("no binary stats (KVM_GET_STATS_FD): per-vCPU halt_exits not checked");
+	read_stats(_metadata, vm, after);
 
 	for (i = 0; i < NR_VCPUS; i++) {
 		struct kvm_vcpu *vcpu = kvm_vm_vcpu(vm, i);
+		u64 halt_exits = after[i][ST_HALT_EXITS] -
+				 before[i][ST_HALT_EXITS];
+		u64 injected = after[i][ST_IRQ_INJECTIONS] -
+			       before[i][ST_IRQ_INJECTIONS];
 
 		ASSERT_EQ(0, kvm_vcpu_guest_result(vcpu, &res));
-		TH_LOG("vcpu %u: hlts %u (skipped %u) irqs %u ipis_sent %u", i,
-		       res.hlts, res.hlt_skips, res.irqs, res.ipis_sent);
+		TH_LOG("vcpu %u: hlts %u (skipped %u) irqs %u (injected %llu) ipis_sent %u",
+		       i, res.hlts, res.hlt_skips, res.irqs,
+		       (unsigned long long)injected, res.ipis_sent);
 		EXPECT_TRUE(vcpu->done);
 		/* every "sti; hlt" either halted or was skipped by the handler */
 		EXPECT_EQ(e[i].hlts, res.hlts + res.hlt_skips);
 		executed += res.hlts;
-		EXPECT_GE(res.irqs, e[i].irqs);
-		EXPECT_TRUE(e[i].irqs_at_least || res.irqs == e[i].irqs);
+		check_irqs(_metadata, i, &res, e[i].irqs, injected);
 		EXPECT_EQ(e[i].ipis_sent, res.ipis_sent);
 		/* the only userspace exit is the "out" to the DONE port */
 		EXPECT_EQ(1ULL, kvm_vcpu_exit_count(vcpu, KVM_EXIT_IO));
@@ -155,11 +224,11 @@ static u32 run_phase(struct __test_metadata *_metadata, struct kvm_vm *vm,
 				TH_LOG("vcpu %u: unexpected KVM_EXIT_%s", i,
 				       kvm_exit_reason_name(reason));
 		}
-		if (stats)
-			EXPECT_EQ(res.hlts, after[i] - before[i])
-				TH_LOG("vcpu %u: stat halt_exits %llu -> %llu",
-				       i, (unsigned long long)before[i],
-				       (unsigned long long)after[i]);
+		/* KVM counts every intercepted HLT, and a skipped one is none */
+		EXPECT_EQ(res.hlts, halt_exits)
+			TH_LOG("vcpu %u: stat halt_exits %llu -> %llu", i,
+			       (unsigned long long)before[i][ST_HALT_EXITS],
+			       (unsigned long long)after[i][ST_HALT_EXITS]);
 	}
 	return executed;
 }
@@ -167,8 +236,8 @@ static u32 run_phase(struct __test_metadata *_metadata, struct kvm_vm *vm,
 static u32 timer_phase(struct __test_metadata *_metadata, struct kvm_vm *vm)
 {
 	static const struct expect e[NR_VCPUS] = {
-		{ .hlts = TIMER_K0, .irqs = TIMER_K0, .irqs_at_least = true },
-		{ .hlts = TIMER_K1, .irqs = TIMER_K1, .irqs_at_least = true },
+		{ .hlts = TIMER_K0, .irqs = TIMER_K0 },
+		{ .hlts = TIMER_K1, .irqs = TIMER_K1 },
 	};
 	struct kvm_wakeup wk = {
 		.role = KVM_WAKEUP_TIMER,
@@ -186,7 +255,7 @@ static u32 timer_phase(struct __test_metadata *_metadata, struct kvm_vm *vm)
 static u32 ipi_phase(struct __test_metadata *_metadata, struct kvm_vm *vm)
 {
 	static const struct expect e[NR_VCPUS] = {
-		{ .hlts = IPI_K, .irqs = IPI_K, .irqs_at_least = true },
+		{ .hlts = IPI_K, .irqs = IPI_K },
 		{ .ipis_sent = IPI_K },
 	};
 	struct kvm_wakeup recv = {
