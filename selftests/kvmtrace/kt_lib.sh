@@ -51,16 +51,20 @@ kt_cleanup() {
 # Forks are slow in the proving ground (an emulated CPU): the helpers
 # below that run often are bash only.
 
-# kt_val FILE KEY [FIELD]: field FIELD (default 2) of FILE's line KEY
+# kt_val FILE KEY [FIELD]: field FIELD (default 2) of FILE's line KEY.
+# The file is read in one go: read(1) line by line would seek back after
+# each line, and a seq_file regenerates its text on a seek, so a line that
+# changed length meanwhile (a count, "exit_info checking" becoming
+# "exit_info vmcb") would shift the rest.
 kt_val() {
-	local -a w
+	local c w
 
-	while read -r -a w; do
-		if [ "${w[0]}" = "$2" ]; then
-			echo "${w[${3:-2} - 1]}"
-			return 0
-		fi
-	done <"$1"
+	IFS= read -r -d '' c <"$1"
+	c=$'\n'$c
+	[[ $c == *$'\n'"$2 "* ]] || return 0
+	c=${c#*$'\n'"$2 "}
+	read -r -a w <<<"$2 ${c%%$'\n'*}"
+	echo "${w[${3:-2} - 1]}"
 } 2>/dev/null
 
 # kt_sleep SECONDS: sleep without a fork (a read that times out on a pipe
