@@ -8,7 +8,7 @@
 #  - fault_arm at load: a required hook that cannot be armed (kvm:kvm_entry,
 #    a tracepoint; kvm:kvm_arch_destroy_vm, a kprobe, with another errno)
 #    fails insmod with that errno and leaves nothing behind; a non-required
-#    one (kvm:kvm_mmio, vmlinux:rcuwait_wake_up) shows "failed" with its
+#    one (kvm:kvm_mmio, kvm:kvm_vcpu_wake_up) shows "failed" with its
 #    errno in probes while everything else is armed;
 #  - fault_arm when kvm.ko arrives after kvmtrace: kvm:kvm_entry fails with
 #    its errno, and the hook armed before it in the same step (kvm:kvm_exit)
@@ -41,7 +41,7 @@ EIO=5
 ECANCELED=125
 KVM_TPS="kvm_exit kvm_entry kvm_vcpu_wakeup kvm_halt_poll_ns kvm_mmio kvm_fast_mmio kvm_userspace_exit"
 # the hooks of the modules loaded here (not kvm_intel's)
-ALL_HOOKS="$KVM_TPS kvm_arch_destroy_vm rcuwait_wake_up avic_ga_log_notifier"
+ALL_HOOKS="$KVM_TPS kvm_arch_destroy_vm kvm_vcpu_wake_up avic_ga_log_notifier"
 
 
 # has_msg LINE: the kernel log of the last kt_dmesg_step has kvmtrace LINE
@@ -158,7 +158,7 @@ allow_arm() {
 	done
 }
 
-allow_arm vmlinux:rcuwait_wake_up rcuwait_wake_up
+allow_arm kvm:kvm_vcpu_wake_up kvm_vcpu_wake_up
 rmmod kvmtrace || kt_fail "rmmod"
 allow_arm kvm:kvm_mmio kvm_mmio
 npf_check 0
@@ -170,7 +170,7 @@ kt_rmmod kvm_amd || kt_fail "rmmod kvm_amd kvm"
 insmod "$KT_KO_DEBUG" fault_arm=kvm:kvm_entry || kt_fail "insmod without kvm"
 # (the errno column of a waiting hook is not documented: 0 for the
 # tracepoints, -2 from register_kprobe() for the kprobes)
-for h in $KVM_TPS kvm_arch_destroy_vm avic_ga_log_notifier; do
+for h in $KVM_TPS kvm_arch_destroy_vm kvm_vcpu_wake_up avic_ga_log_notifier; do
 	kt_expect_eq "$h" waiting "$(kt_probe "$h" state)"
 done
 
@@ -187,7 +187,7 @@ for h in kvm_vcpu_wakeup kvm_halt_poll_ns kvm_mmio kvm_fast_mmio kvm_userspace_e
 	echo "ok: $h not armed ($(kt_probe "$h" state) $(kt_probe "$h" errno))"
 done
 # kprobes are armed in a step of their own, when the module is live
-for h in kvm_arch_destroy_vm avic_ga_log_notifier rcuwait_wake_up; do
+for h in kvm_arch_destroy_vm kvm_vcpu_wake_up avic_ga_log_notifier; do
 	expect_probe "$h" armed 0
 done
 # rolled back, so a VM is not seen at all

@@ -191,7 +191,7 @@ for h in kvm_exit kvm_entry kvm_mmio kvm_arch_destroy_vm; do
 done
 kt_modprobe kvm_amd || kt_fail "modprobe kvm_amd"
 for h in kvm_exit kvm_entry kvm_vcpu_wakeup kvm_mmio kvm_arch_destroy_vm \
-	 avic_ga_log_notifier rcuwait_wake_up; do
+	 avic_ga_log_notifier kvm_vcpu_wake_up; do
 	kt_expect_eq "$h re-armed" armed "$(probe_state "$h")"
 done
 kt_expect_eq "kvm_symbols" resolved "$(summary_val kvm_symbols)"
