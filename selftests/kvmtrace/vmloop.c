@@ -7,6 +7,13 @@
  *                        exit counts. Prints "vm <pid>-<fd>" (the VM's
  *                        debugfs name) once the VM exists, then "rounds <n>".
  *   vmloop cycles N      N times: create a VM, run one round, destroy it.
+ *   vmloop hold N        one VM with two vCPUs, no irqchip: prints "vm
+ *                        <pid>-<fd>" and each vCPU's workload ("vcpu <id>
+ *                        pio <n> mmio <n> cpuid <n> hlt <n>"), runs N
+ *                        rounds of it, prints "held <N>" and keeps the VM,
+ *                        its vCPUs out of KVM_RUN, until SIGTERM or SIGINT,
+ *                        so that its exits are exactly known and its
+ *                        kvmtrace files can still be read.
  *
  * Exit status 0 only if every round of every VM completed with exactly the
  * expected PIO, MMIO and HLT exits.
@@ -31,6 +38,12 @@ static const struct kvm_workload round_wl[NR_VCPUS] = {
 static const struct kvm_workload cycle_wl[NR_VCPUS] = {
 	{ .pio = 4, .mmio = 2 },
 	{ .pio = 3, .mmio = 1 },
+};
+
+/* hold: every exit kind the workload routine has, different per vCPU */
+static const struct kvm_workload hold_wl[NR_VCPUS] = {
+	{ .pio = 20, .mmio = 10, .cpuid = 40, .hlt = 5 },
+	{ .pio = 15, .mmio = 12, .cpuid = 30, .hlt = 3 },
 };
 
 static double now(void)
@@ -152,6 +165,44 @@ static int cmd_cycles(unsigned long n)
 	return 0;
 }
 
+static int cmd_hold(unsigned long n)
+{
+	struct kvm_vm *vm;
+	const char *name;
+	unsigned long i;
+	sigset_t sigs;
+	int ret = 0, sig;
+
+	/* blocked before the vCPU threads exist, taken by sigwait() */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL))
+		return 1;
+	vm = create_vm(false);
+	if (!vm)
+		return 1;
+	name = strrchr(kvm_vm_debugfs_dir(vm), '/');
+	printf("vm %s\n", name ? name + 1 : "?");
+	for (i = 0; i < NR_VCPUS; i++)
+		printf("vcpu %lu pio %u mmio %u cpuid %u hlt %u\n", i,
+		       hold_wl[i].pio, hold_wl[i].mmio, hold_wl[i].cpuid,
+		       hold_wl[i].hlt);
+	fflush(stdout);
+	for (i = 0; i < n && !ret; i++)
+		ret = run_round(vm, hold_wl);
+	if (ret) {
+		printf("round %lu FAILED\n", i);
+		goto out_destroy;
+	}
+	printf("held %lu\n", n);
+	fflush(stdout);
+	sigwait(&sigs, &sig);
+out_destroy:
+	kvm_vm_destroy(vm);
+	return ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (!kvm_available()) {
@@ -162,6 +213,9 @@ int main(int argc, char **argv)
 		return cmd_run(atof(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "cycles"))
 		return cmd_cycles(strtoul(argv[2], NULL, 0));
-	fprintf(stderr, "usage: vmloop run SECONDS | vmloop cycles N\n");
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return cmd_hold(strtoul(argv[2], NULL, 0));
+	fprintf(stderr,
+		"usage: vmloop run SECONDS | vmloop cycles N | vmloop hold N\n");
 	return 2;
 }
