@@ -17,12 +17,16 @@
 #  - "slow_ns 0" silences it: no event while the VM runs, slow and
 #    user_slow frozen; "slow_ns T" through control brings events back;
 #  - slow_ns=1 and a VM of two vCPUs without irqchip doing a known number
-#    of loops: per vCPU exactly J*L CPUID events in kernel, N*L IOIO and
-#    M*L NPF (the MMIO stores) events in user, no HLT event for its K*L
-#    HLT exits, nothing else in user, in kernel only NPF (first touch) and
-#    INTR (host interrupts) besides; every event names the VM, its pid
-#    and vCPU, reason names match codes (SVM), isa is 2 (an event filter
-#    "isa == 2" drops anything else, which the exact counts would notice).
+#    of rounds (vmloop hold: PIO, MMIO, CPUID, HLT), kept after them: per
+#    vCPU exactly its CPUIDs as events in kernel, its PIO (the last one in
+#    progress) and MMIO stores as IOIO and NPF events in user, no HLT event
+#    for its HLT exits, in kernel only NPF (first touch) and INTR (host
+#    interrupts) besides; the events of each reason equal its latency and
+#    user_latency counts but for bucket 0 (spans the clock saw run
+#    backwards count as 0 ns, normally none), and slow and user_slow; every
+#    event names the VM, its pid and vCPU, reason names match codes (SVM),
+#    and isa is 2 (an event filter "isa == 2" drops anything else, which
+#    the exact counts would notice).
 
 . "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
 # shellcheck source=kt_lib.sh
@@ -33,6 +37,8 @@ trap kt_cleanup EXIT
 [ -c /dev/kvm ] || kt_skip "/dev/kvm"
 [ -f "$KT_KO" ] || kt_fail "$KT_KO missing (make kmod-line)"
 [ -x "$KT_VMLOAD" ] || kt_fail "$KT_VMLOAD missing (make selftests)"
+VMLOOP=$KVMTUNE_BUILD/selftests/kvmtrace/vmloop
+[ -x "$VMLOOP" ] || kt_fail "$VMLOOP missing (make selftests)"
 kt_loaded kvmtrace && rmmod kvmtrace
 
 T=32768		# 2^15 ns
@@ -149,18 +155,22 @@ kt_vm_end a
 
 # ---- slow_ns=1, exactly known exits --------------------------------------------
 kt_step "slow_ns 1, known exits"
-J=40 N=20 M=10 K=5 L=3
+R=3
 kt_ctl 'slow_ns 1' || kt_fail "slow_ns 1 rejected"
 KT_FILTER="isa == 2" kt_trace_start
-"$KT_VMLOAD" -v 2 --cpuid $J --pio $N --mmio $M --hlt $K --loops $L \
-	--ready-file "$KT_OUT/c.ready" >"$KT_OUT/c.out" 2>&1 ||
-	{ cat "$KT_OUT/c.out"; kt_fail "vmload failed"; }
+# R exactly checked rounds of a known workload on each vCPU, then the VM
+# stays, its vCPUs out of KVM_RUN
+"$VMLOOP" hold $R >"$KT_OUT/c.out" 2>&1 &
+hold=$!
+# shellcheck disable=SC2317 # called through kt_wait_for
+held() { grep -q '^held ' "$KT_OUT/c.out"; }
+kt_wait_for 60 held || { cat "$KT_OUT/c.out"; kt_fail "vmloop hold $R did not finish its rounds"; }
 kt_trace_stop "$KT_OUT/events"
-c=$(kt_vm c)
+c=$(kt_val "$KT_OUT/c.out" vm)
 ev_summary "$c" 1 "$KT_OUT/events" >"$KT_OUT/sum"
 cat "$KT_OUT/sum"
 grep '^BAD' "$KT_OUT/sum" && kt_fail "events not in the format"
-# every name belongs to its code (SVM_EXIT_*)
+# every name belongs to its code (SVM_EXIT_*), and only these occur
 while read -r v name code where cnt; do
 	case $name:$code in
 	CPUID:0x72 | IOIO:0x7b | NPF:0x400 | INTR:0x60) ;;
@@ -171,19 +181,51 @@ while read -r v name code where cnt; do
 	*) kt_fail "vcpu$v: $cnt events $name in $where" ;;
 	esac
 done <"$KT_OUT/sum"
+
+# lat_summary VCPU FILE WHERE: "VCPU NAME CODE WHERE COUNT" from a latency
+# file, without bucket 0 (0-1 ns: spans the clock saw run backwards count
+# as 0 ns, below slow_ns=1; no exit takes 1 ns)
+lat_summary() {
+	awk -v v="$1" -v w="$3" '$(NF - 1) > 0 { n[$1 " " $2] += $NF }
+		END { for (k in n) print v, k, w, n[k] }' "$2"
+}
+
+# zero_spans FILE [NAME]: the bucket-0 counts of a latency file (of NAME)
+zero_spans() {
+	awk -v r="$2" '(r == "" || $1 == r) && $(NF - 1) == 0 { n += $NF }
+		END { print n + 0 }' "$1"
+}
+
 for v in 0 1; do
-	kt_expect_eq "vcpu$v CPUID events in kernel" $((J * L)) "$(ev_count "$KT_OUT/sum" $v CPUID kernel)"
-	# the last exit, the "out" to the done port, is never followed by an entry
-	kt_expect_eq "vcpu$v IOIO events in user" $((N * L)) "$(ev_count "$KT_OUT/sum" $v IOIO user)"
-	kt_expect_eq "vcpu$v NPF events in user (MMIO)" $((M * L)) "$(ev_count "$KT_OUT/sum" $v NPF user)"
+	read -r _ _ _ N _ M _ J _ K < <(grep "^vcpu $v " "$KT_OUT/c.out")
+	d=$KT_D/vms/$c/vcpu$v
+	# the workload's exits, exactly (the last "out" to the done port
+	# is the exit in progress)
+	kt_expect_eq "vcpu$v CPUID exits" $((R * J)) "$(kt_exits "$d/exits" CPUID)"
+	kt_expect_eq "vcpu$v IOIO exits" $((R * (N + 1))) "$(kt_exits "$d/exits" IOIO)"
+	kt_expect_eq "vcpu$v HLT exits" $((R * K)) "$(kt_exits "$d/exits" HLT)"
+	kt_expect_eq "vcpu$v npf mmio" $((R * M)) "$(kt_val "$d/npf" mmio)"
+	# events: one per exit in the latency files but bucket 0
+	{ lat_summary $v "$d/latency" kernel; lat_summary $v "$d/user_latency" user; } |
+		sort >"$KT_OUT/lat"
+	kt_expect_eq "vcpu$v events = exits in latency and user_latency" \
+		"$(cat "$KT_OUT/lat")" "$(grep "^$v " "$KT_OUT/sum")"
+	# ... and so one per exit of the workload
+	kt_expect_eq "vcpu$v CPUID events in kernel (+ 0 ns)" $((R * J)) \
+		$(($(ev_count "$KT_OUT/sum" $v CPUID kernel) + $(zero_spans "$d/latency" CPUID)))
+	kt_expect_eq "vcpu$v IOIO events in user (+ 0 ns)" $((R * (N + 1) - 1)) \
+		$(($(ev_count "$KT_OUT/sum" $v IOIO user) + $(zero_spans "$d/user_latency" IOIO)))
+	kt_expect_eq "vcpu$v NPF events in user (+ 0 ns), the MMIO stores" $((R * M)) \
+		$(($(ev_count "$KT_OUT/sum" $v NPF user) + $(zero_spans "$d/user_latency" NPF)))
+	echo "vcpu$v: $(zero_spans "$d/latency") + $(zero_spans "$d/user_latency") exits of 0 ns"
+	kt_expect_eq "vcpu$v slow" "$(awk '$4 == "kernel" { n += $5 } END { print n + 0 }' "$KT_OUT/lat")" \
+		"$(kt_val "$d/stats" slow)"
+	kt_expect_eq "vcpu$v user_slow" "$(awk '$4 == "user" { n += $5 } END { print n + 0 }' "$KT_OUT/lat")" \
+		"$(kt_val "$d/stats" user_slow)"
+	echo "ok: vcpu$v: no HLT event for its $((R * K)) HLT exits"
 done
-for v in 0 1; do
-	if ! grep -q "^vcpu $v .* hlt $((K * L)) " "$KT_OUT/c.out"; then
-		cat "$KT_OUT/c.out"
-		kt_fail "vcpu$v did not do its $((K * L)) HLTs"
-	fi
-done
-echo "ok: no HLT event for $((K * L)) HLT exits per vCPU"
+kill -TERM "$hold"
+wait "$hold" || { cat "$KT_OUT/c.out"; kt_fail "vmloop hold failed"; }
 kt_step end
 echo "kvmtrace/slow: all checks passed"
 exit 0
