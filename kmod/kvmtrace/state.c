@@ -57,6 +57,19 @@ unsigned long kt_counter_sum(enum kt_counter c)
 	return sum;
 }
 
+/*
+ * Hash table size for @entries: at least twice as many buckets, and never
+ * fewer than 2 (hash_ptr(p, 0) would shift by 64).
+ */
+static unsigned int kt_hash_bits_for(unsigned int entries)
+{
+	unsigned int bits = 1;
+
+	while (bits < 31 && (1U << bits) < 2ULL * entries)
+		bits++;
+	return bits;
+}
+
 static struct hlist_head *kt_bucket(const struct kvm_vcpu *vcpu)
 {
 	return &kt_vcpu_hash[hash_ptr(vcpu, kt_hash_bits)];
@@ -418,7 +431,7 @@ int kt_state_init(void)
 					  sizeof(*kt_vcpu_pool)));
 	if (!kt_vcpu_pool)
 		goto err_free_vms;
-	kt_hash_bits = ilog2(roundup_pow_of_two(kt_max_vcpus));
+	kt_hash_bits = kt_hash_bits_for(kt_max_vcpus);
 	kt_vcpu_hash = kcalloc(1U << kt_hash_bits, sizeof(*kt_vcpu_hash),
 			       GFP_KERNEL);
 	if (!kt_vcpu_hash)
