@@ -15,8 +15,9 @@
 #error "kvmtrace attaches to kvm.ko and needs CONFIG_KVM=m"
 #endif
 
+/* About 10 KiB per vCPU slot: the vCPU limit caps the pool at 160 MiB. */
 #define KT_MAX_VMS_LIMIT	4096
-#define KT_MAX_VCPUS_LIMIT	65536
+#define KT_MAX_VCPUS_LIMIT	16384
 
 DEFINE_STATIC_KEY_TRUE(kt_enabled);
 int kt_pid_filter;
@@ -30,7 +31,7 @@ MODULE_PARM_DESC(max_vms, "VMs that can be traced at once (1-4096, default 64)")
 unsigned int kt_max_vcpus = 256;
 module_param_named(max_vcpus, kt_max_vcpus, uint, 0444);
 MODULE_PARM_DESC(max_vcpus,
-		 "vCPUs that can be traced at once (1-65536, default 256)");
+		 "vCPUs that can be traced at once (1-16384, default 256)");
 
 u64 kt_slow_ns = 100000;
 module_param_named(slow_ns, kt_slow_ns, ullong, 0444);
@@ -41,10 +42,14 @@ static int __init kvmtrace_init(void)
 {
 	int ret;
 
-	if (!kt_max_vms || kt_max_vms > KT_MAX_VMS_LIMIT ||
-	    !kt_max_vcpus || kt_max_vcpus > KT_MAX_VCPUS_LIMIT) {
-		pr_err("max_vms must be 1-%u and max_vcpus 1-%u\n",
-		       KT_MAX_VMS_LIMIT, KT_MAX_VCPUS_LIMIT);
+	if (!kt_max_vms || kt_max_vms > KT_MAX_VMS_LIMIT) {
+		pr_err("max_vms=%u is out of range 1-%u\n", kt_max_vms,
+		       KT_MAX_VMS_LIMIT);
+		return -EINVAL;
+	}
+	if (!kt_max_vcpus || kt_max_vcpus > KT_MAX_VCPUS_LIMIT) {
+		pr_err("max_vcpus=%u is out of range 1-%u\n", kt_max_vcpus,
+		       KT_MAX_VCPUS_LIMIT);
 		return -EINVAL;
 	}
 
