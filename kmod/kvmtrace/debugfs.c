@@ -12,6 +12,7 @@
  * operation and later calls fail, so a VM's entries are not recycled while
  * one of its files is being read. Reads never touch struct kvm.
  */
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
@@ -289,6 +290,19 @@ static int kt_control_open(struct inode *inode, struct file *file)
 	return single_open(file, kt_control_show, inode->i_private);
 }
 
+/* A number as the documentation promises: decimal, or hex with 0x. */
+static int kt_parse_u64(const char *s, u64 *val)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit(s[2]))
+			return -EINVAL;
+		return kstrtou64(s + 2, 16, val);
+	}
+	if (!isdigit(s[0]))
+		return -EINVAL;
+	return kstrtou64(s, 10, val);
+}
+
 /* Parse everything first; change nothing unless the command is valid. */
 static int kt_control_apply(char *cmd)
 {
@@ -314,7 +328,7 @@ static int kt_control_apply(char *cmd)
 			return -EINVAL;
 		WRITE_ONCE(kt_pid_filter, pid == -1 ? 0 : pid);
 	} else if (!strcmp(cmd, "slow_ns") && arg) {
-		if (kstrtou64(arg, 0, &ns))
+		if (kt_parse_u64(arg, &ns))
 			return -EINVAL;
 		WRITE_ONCE(kt_slow_ns, ns);
 	} else {
