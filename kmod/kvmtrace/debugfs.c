@@ -4,7 +4,8 @@
  *
  *   summary  probes  control  vms/<pid>-<fd>/{files}  vms/<pid>-<fd>/vcpu<id>/{files}
  *
- * where {files} = exits msrs latency hlt npf wakeups stats. The text formats
+ * where {files} = exits msrs latency user_latency hlt npf wakeups stats. The
+ * text formats
  * are documented in Documentation/kvmtrace.rst and are parsed by tools.
  *
  * Files are created with debugfs_create_file(), i.e. behind debugfs' full
@@ -12,7 +13,6 @@
  * operation and later calls fail, so a VM's entries are not recycled while
  * one of its files is being read. Reads never touch struct kvm.
  */
-#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
@@ -21,6 +21,7 @@
 #include <linux/seq_file.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/threads.h>
 #include <linux/uaccess.h>
 #include <asm/svm.h>
 #include <asm/vmx.h>
@@ -42,16 +43,6 @@ static void kt_print_hist(struct seq_file *m, const char *prefix,
 		if (h->b[b])
 			seq_printf(m, "%s%llu %llu\n", prefix,
 				   b ? 1ULL << b : 0, h->b[b]);
-}
-
-static u64 kt_hist_sum(const struct kt_hist *h)
-{
-	u64 sum = 0;
-	unsigned int b;
-
-	for (b = 0; b < KT_HIST_BUCKETS; b++)
-		sum += h->b[b];
-	return sum;
 }
 
 static void kt_show_exits(struct seq_file *m, struct kt_snap *s)
@@ -105,7 +96,9 @@ static int kt_cmp_lat(const void *a, const void *b)
 	return x->code < y->code ? -1 : x->code > y->code;
 }
 
-static void kt_show_latency(struct seq_file *m, struct kt_snap *s)
+/* "latency" and "user_latency": the same lines, for exits handled @where */
+static void kt_show_lat(struct seq_file *m, struct kt_snap *s,
+			enum kt_where where)
 {
 	const struct kt_stats *st = &s->st;
 	const struct kt_lat *lat[KT_LAT_SLOTS];
@@ -118,9 +111,30 @@ static void kt_show_latency(struct seq_file *m, struct kt_snap *s)
 	for (i = 0; i < st->lat_used; i++) {
 		snprintf(prefix, sizeof(prefix), "%s 0x%x ",
 			 kt_reason_name(s->isa, lat[i]->code), lat[i]->code);
-		kt_print_hist(m, prefix, &lat[i]->h);
+		kt_print_hist(m, prefix, &lat[i]->h[where]);
 	}
-	kt_print_hist(m, "OTHER - ", &st->lat_other);
+	kt_print_hist(m, "OTHER - ", &st->lat_other[where]);
+}
+
+static void kt_show_latency(struct seq_file *m, struct kt_snap *s)
+{
+	kt_show_lat(m, s, KT_IN_KERNEL);
+}
+
+static void kt_show_user_latency(struct seq_file *m, struct kt_snap *s)
+{
+	kt_show_lat(m, s, KT_IN_USER);
+}
+
+/* Exits whose latency is in the "user_latency" histograms. */
+static u64 kt_user_exits(const struct kt_stats *st)
+{
+	u64 sum = kt_hist_sum(&st->lat_other[KT_IN_USER]);
+	unsigned int i;
+
+	for (i = 0; i < st->lat_used; i++)
+		sum += kt_hist_sum(&st->lat[i].h[KT_IN_USER]);
+	return sum;
 }
 
 static void kt_show_hlt(struct seq_file *m, struct kt_snap *s)
@@ -132,8 +146,10 @@ static void kt_show_hlt(struct seq_file *m, struct kt_snap *s)
 	seq_printf(m, "exits %llu\n", idx >= 0 ? st->count[idx] : 0);
 	seq_printf(m, "exit_ns %llu\n", st->hlt_exit_ns);
 	seq_printf(m, "halts %llu\n", st->halts);
+	seq_printf(m, "poll_attempted %llu\n", st->poll_attempted);
 	seq_printf(m, "poll_success %llu\n", st->poll_success);
 	seq_printf(m, "poll_fail %llu\n", st->poll_fail);
+	seq_printf(m, "waited %llu\n", st->waited);
 	seq_printf(m, "invalid %llu\n", st->halt_invalid);
 	seq_printf(m, "halted_ns %llu\n", st->halted_ns);
 	seq_printf(m, "poll_grow %llu\n", st->poll_grow);
@@ -160,7 +176,7 @@ static void kt_show_npf(struct seq_file *m, struct kt_snap *s)
 static void kt_show_wakeups(struct seq_file *m, struct kt_snap *s)
 {
 	seq_printf(m, "piw %llu\n", s->wake_piw);
-	seq_printf(m, "other %llu\n", s->wake_other);
+	seq_printf(m, "other %llu\n", s->st.wake_other);
 }
 
 static void kt_show_stats(struct seq_file *m, struct kt_snap *s)
@@ -169,13 +185,25 @@ static void kt_show_stats(struct seq_file *m, struct kt_snap *s)
 
 	seq_printf(m, "vcpus %u\n", s->nr_vcpus);
 	seq_printf(m, "isa %s\n", s->isa == KT_ISA_SVM ? "svm" : "vmx");
-	seq_printf(m, "exits %llu\n", st->exits);
-	seq_printf(m, "exit_ns %llu\n", st->exit_ns);
-	seq_printf(m, "slow %llu\n", st->slow);
-	seq_printf(m, "latency_other %llu\n", kt_hist_sum(&st->lat_other));
+	seq_printf(m, "exits %llu\n", kt_stats_exits(st));
+	seq_printf(m, "exit_ns %llu\n", st->exit_ns[KT_IN_KERNEL]);
+	seq_printf(m, "user_exits %llu\n", kt_user_exits(st));
+	seq_printf(m, "user_exit_ns %llu\n", st->exit_ns[KT_IN_USER]);
+	seq_printf(m, "slow %llu\n", st->slow[KT_IN_KERNEL]);
+	seq_printf(m, "user_slow %llu\n", st->slow[KT_IN_USER]);
+	seq_printf(m, "latency_other %llu\n",
+		   kt_hist_sum(&st->lat_other[KT_IN_KERNEL]));
+	seq_printf(m, "user_latency_other %llu\n",
+		   kt_hist_sum(&st->lat_other[KT_IN_USER]));
 	seq_printf(m, "unknown_lost %llu\n", st->unknown_lost);
 	seq_printf(m, "msr_lost_writes %llu\n", st->msr_lost_writes);
 	seq_printf(m, "msr_lost_reads %llu\n", st->msr_lost_reads);
+	seq_printf(m, "vmx_failed_entry %llu\n",
+		   st->vmx_flags[KT_VMX_FAILED_ENTRY]);
+	seq_printf(m, "vmx_bus_lock %llu\n", st->vmx_flags[KT_VMX_BUS_LOCK]);
+	seq_printf(m, "vmx_enclave %llu\n", st->vmx_flags[KT_VMX_ENCLAVE]);
+	seq_printf(m, "vmx_other_flags %llu\n",
+		   st->vmx_flags[KT_VMX_OTHER_FLAGS]);
 }
 
 static int kt_scope_show(struct seq_file *m,
@@ -206,6 +234,7 @@ DEFINE_SHOW_ATTRIBUTE(kt_##name)
 KT_SCOPE_FILE(exits);
 KT_SCOPE_FILE(msrs);
 KT_SCOPE_FILE(latency);
+KT_SCOPE_FILE(user_latency);
 KT_SCOPE_FILE(hlt);
 KT_SCOPE_FILE(npf);
 KT_SCOPE_FILE(wakeups);
@@ -216,44 +245,52 @@ static void kt_scope_files(struct dentry *dir, enum kt_obj_kind *kind)
 	debugfs_create_file("exits", 0400, dir, kind, &kt_exits_fops);
 	debugfs_create_file("msrs", 0400, dir, kind, &kt_msrs_fops);
 	debugfs_create_file("latency", 0400, dir, kind, &kt_latency_fops);
+	debugfs_create_file("user_latency", 0400, dir, kind,
+			    &kt_user_latency_fops);
 	debugfs_create_file("hlt", 0400, dir, kind, &kt_hlt_fops);
 	debugfs_create_file("npf", 0400, dir, kind, &kt_npf_fops);
 	debugfs_create_file("wakeups", 0400, dir, kind, &kt_wakeups_fops);
 	debugfs_create_file("stats", 0400, dir, kind, &kt_stats_fops);
 }
 
-/* Called from kt_work only. */
-void kt_debugfs_add_vm(struct kt_vm *vm)
+/*
+ * Called from kt_work only. Returns 0 when done (also when debugfs is not
+ * available at all: the VM is then traced without files), or an error if
+ * the directory could not be made yet and must be retried.
+ */
+int kt_debugfs_add_vm(struct kt_vm *vm)
 {
 	struct dentry *d;
 
 	if (!kt_vms_dir)
-		return;
+		return 0;
 	d = debugfs_create_dir(vm->name, kt_vms_dir);
 	if (IS_ERR(d)) {
 		kt_count(KT_C_DIR_FAIL);
-		return;
+		return PTR_ERR(d);
 	}
 	vm->dir = d;
 	kt_scope_files(d, &vm->kind);
+	return 0;
 }
 
-/* Called from kt_work only. */
-void kt_debugfs_add_vcpu(struct kt_vcpu *v)
+/* Called from kt_work only, once the VM's directory exists; as above. */
+int kt_debugfs_add_vcpu(struct kt_vcpu *v)
 {
 	char name[16];
 	struct dentry *d;
 
 	if (!v->vm->dir)
-		return;
+		return 0;
 	snprintf(name, sizeof(name), "vcpu%d", v->vcpu_id);
 	d = debugfs_create_dir(name, v->vm->dir);
 	if (IS_ERR(d)) {
 		kt_count(KT_C_DIR_FAIL);
-		return;
+		return PTR_ERR(d);
 	}
 	v->dir = d;
 	kt_scope_files(d, &v->kind);
+	return 0;
 }
 
 /* ---- host-wide files --------------------------------------------------- */
@@ -265,6 +302,7 @@ static int kt_summary_show(struct seq_file *m, void *unused)
 	seq_printf(m, "slow_ns %llu\n", READ_ONCE(kt_slow_ns));
 	seq_printf(m, "kvm_symbols %s\n",
 		   kt_symbols_resolved() ? "resolved" : "missing");
+	seq_printf(m, "exit_info %s\n", kt_exit_info_source());
 	kt_state_summary(m);
 	return 0;
 }
@@ -290,19 +328,6 @@ static int kt_control_open(struct inode *inode, struct file *file)
 	return single_open(file, kt_control_show, inode->i_private);
 }
 
-/* A number as the documentation promises: decimal, or hex with 0x. */
-static int kt_parse_u64(const char *s, u64 *val)
-{
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		if (!isxdigit(s[2]))
-			return -EINVAL;
-		return kstrtou64(s + 2, 16, val);
-	}
-	if (!isdigit(s[0]))
-		return -EINVAL;
-	return kstrtou64(s, 10, val);
-}
-
 /* Parse everything first; change nothing unless the command is valid. */
 static int kt_control_apply(char *cmd)
 {
@@ -321,16 +346,26 @@ static int kt_control_apply(char *cmd)
 	} else if (!strcmp(cmd, "disable") && !arg) {
 		static_branch_disable(&kt_enabled);
 		WRITE_ONCE(kt_gen, kt_gen + 1);
+		WRITE_ONCE(kt_halt_gen, kt_halt_gen + 1);
 	} else if (!strcmp(cmd, "reset") && !arg) {
 		kt_state_reset();
 	} else if (!strcmp(cmd, "pid") && arg) {
-		if (kstrtoint(arg, 10, &pid) || pid < -1)
+		if (!strcmp(arg, "-1"))
+			ns = 0;
+		else if (kt_parse_u64(arg, &ns) || ns > PID_MAX_LIMIT)
 			return -EINVAL;
-		WRITE_ONCE(kt_pid_filter, pid == -1 ? 0 : pid);
+		pid = ns;
+		WRITE_ONCE(kt_pid_filter, pid);
+		/* exits open under the old filter are not measured */
+		WRITE_ONCE(kt_gen, kt_gen + 1);
+		if (kt_pid_filter)
+			static_branch_enable(&kt_pid_filtering);
+		else
+			static_branch_disable(&kt_pid_filtering);
 	} else if (!strcmp(cmd, "slow_ns") && arg) {
 		if (kt_parse_u64(arg, &ns))
 			return -EINVAL;
-		WRITE_ONCE(kt_slow_ns, ns);
+		kt_set_slow_ns(ns);
 	} else {
 		return -EINVAL;
 	}

@@ -11,25 +11,32 @@
  *   are already loaded;
  * - kprobes are armed on "module:symbol" targets when the module goes LIVE
  *   (and at load time for modules already there) and disarmed on GOING;
- * - two unexported kvm.ko symbols (kvm_x86_ops, kvm_get_running_vcpu) are
- *   read from kvm.ko's own symbol table when it arrives. This avoids
- *   calling kallsyms_lookup_name() through a pointer, which IBT-enabled
- *   kernels (Debian 6.12) may reject because the function is not an
- *   indirect branch target.
+ * - two kvm.ko symbols are read from kvm.ko's own symbol table when it
+ *   arrives: kvm_x86_ops, which is not exported, and kvm_get_running_vcpu,
+ *   which is, but calling it directly would make kvmtrace.ko depend on
+ *   kvm.ko: kvmtrace could then not be loaded before KVM, and KVM could not
+ *   be unloaded while kvmtrace is loaded. Reading the module's own symbol
+ *   table also avoids calling kallsyms_lookup_name() (unexported) through a
+ *   pointer, which IBT-enabled kernels (Debian 6.12) may reject because it
+ *   is not an indirect branch target.
  *
  * Hooks of one module are armed as a batch; if a required hook of the batch
  * fails, the hooks the batch armed are disarmed again (rollback).
  */
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
+#include <linux/preempt.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/tracepoint.h>
+#include <asm/svm.h>
 
 #include "kvmtrace.h"
 #include "trace.h"
@@ -40,6 +47,8 @@ enum kt_hook_id {
 	KT_H_HALT,
 	KT_H_POLL,
 	KT_H_MMIO,
+	KT_H_FAST_MMIO,
+	KT_H_USER_EXIT,
 	KT_H_DESTROY,
 	KT_H_WAKE,
 	KT_H_PIW_VMX,
@@ -86,21 +95,24 @@ struct kt_hits {
 
 static DEFINE_PER_CPU(struct kt_hits, kt_hits);
 
-/* Task running a posted-interrupt wakeup handler on this CPU, if any. */
-static DEFINE_PER_CPU(struct task_struct *, kt_piw_owner);
+/*
+ * The posted-interrupt wakeup handler running on this CPU, if any: its task
+ * and its interrupt context (see kt_irq_context()).
+ */
+static DEFINE_PER_CPU(struct kt_piw_mark, kt_piw_owner);
 
 static DEFINE_MUTEX(kt_hook_mutex);
 
-/* Unexported kvm.ko symbols, resolved from its symbol table at load. */
+/* kvm.ko symbols, resolved from its symbol table when it loads. */
 static struct {
 	const struct kvm_x86_ops *x86_ops;
 	struct kvm_vcpu *(*get_running_vcpu)(void);
 } kt_kvm;
 static int kt_tp_init_err;
 
-/* "vmlinux" hooks are armed at load and disarmed at unload only. */
+/* The modules kvmtrace hooks into; all of them may come and go. */
 static const char *const kt_modules[] = {
-	"vmlinux", "kvm", "kvm_intel", "kvm_amd",
+	"kvm", "kvm_intel", "kvm_amd",
 };
 
 static inline void kt_hit(enum kt_hook_id id)
@@ -116,37 +128,132 @@ static inline void kt_hit(enum kt_hook_id id)
  * svm_vcpu_run() on 6.12 but in svm_handle_exit() on 6.1, i.e. after the
  * fastpath and with IRQs on, so SVM latencies on 6.1 start later.
  */
-static void kt_tp_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+/*
+ * SVM: reading the exit code straight from the VMCB saves the indirect call
+ * of get_exit_info() on every exit. struct vcpu_svm is private to kvm_amd,
+ * but on every supported kernel it starts with the struct kvm_vcpu and then
+ * the pointer to the current VMCB (a page; the public struct vmcb gives the
+ * rest). kvmtrace relies on that only once get_exit_info() agreed with it
+ * on KT_VMCB_CHECKS exits; one disagreement and it keeps calling
+ * get_exit_info() until kvm_amd is loaded again. "summary" says which.
+ */
+#define KT_VMCB_CHECKS	64
+
+static atomic_t kt_vmcb_checks;
+static int kt_vmcb_layout;	/* enum kt_vmcb_layout */
+
+static __always_inline const struct vmcb *kt_svm_vmcb(struct kvm_vcpu *vcpu)
 {
-	const struct kvm_x86_ops *ops = READ_ONCE(kt_kvm.x86_ops);
-	typeof(ops->get_exit_info) get_exit_info =
-		ops ? READ_ONCE(ops->get_exit_info) : NULL;
-	u32 reason, intr_info, error_code;
-	u64 info1, info2;
+	return *(const struct vmcb **)((char *)vcpu + sizeof(*vcpu));
+}
+
+static void kt_vmcb_check(struct kvm_vcpu *vcpu, const struct kt_vcpu *v)
+{
+	const struct vmcb *vmcb = kt_svm_vmcb(vcpu);
+	struct vmcb_control_area c;
+
+	if (!PAGE_ALIGNED(vmcb) || !virt_addr_valid(vmcb) ||
+	    copy_from_kernel_nofault(&c, &vmcb->control, sizeof(c)) ||
+	    c.exit_code != v->exit_info.reason ||
+	    c.exit_info_1 != v->exit_info.info1 ||
+	    c.exit_info_2 != v->exit_info.info2) {
+		WRITE_ONCE(kt_vmcb_layout, KT_VMCB_CALL);
+		return;
+	}
+	if (atomic_inc_return(&kt_vmcb_checks) >= KT_VMCB_CHECKS)
+		cmpxchg(&kt_vmcb_layout, KT_VMCB_CHECKING, KT_VMCB_DIRECT);
+}
+
+/* The exit reason through get_exit_info(); false if KVM has none yet. */
+static noinline bool kt_exit_info(struct kt_vcpu *v, struct kvm_vcpu *vcpu,
+				  u32 isa)
+{
+	const struct kvm_x86_ops *ops = kt_kvm.x86_ops;
+
+	/* NULL until the vendor module has filled in kvm_x86_ops */
+	if (unlikely(!ops->get_exit_info)) {
+		kt_count(KT_C_NOREASON);
+		return false;
+	}
+	/*
+	 * Exactly what the kvm_exit tracepoint's own TP_fast_assign does. The
+	 * results go to the vCPU's entry, not the stack, which keeps stack
+	 * canaries and auto-initialisation off this path.
+	 */
+	ops->get_exit_info(vcpu, &v->exit_info.reason, &v->exit_info.info1,
+			   &v->exit_info.info2, &v->exit_info.intr_info,
+			   &v->exit_info.error_code);
+	if (isa == KT_ISA_SVM &&
+	    READ_ONCE(kt_vmcb_layout) == KT_VMCB_CHECKING)
+		kt_vmcb_check(vcpu, v);
+	return true;
+}
+
+const char *kt_exit_info_source(void)
+{
+	static const char *const names[] = {
+		[KT_VMCB_CHECKING] = "checking",
+		[KT_VMCB_DIRECT] = "vmcb",
+		[KT_VMCB_CALL] = "get_exit_info",
+	};
+
+	return names[READ_ONCE(kt_vmcb_layout)];
+}
+
+static notrace void kt_tp_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+{
+	const struct vmcb *vmcb;
 	struct kt_vcpu *v;
+	u32 ecx;
 
 	kt_hit(KT_H_EXIT);
 	if (!kt_active())
 		return;
-	if (unlikely(!get_exit_info)) {
-		kt_count(KT_C_NOREASON);
-		return;
+	v = kt_vcpu_find(vcpu);
+	if (unlikely(!v)) {
+		v = kt_vcpu_create(vcpu, isa, kt_teardown_armed());
+		if (!v)
+			return;
 	}
-	v = kt_vcpu_get(vcpu, isa);
-	if (!v || !kt_traced(v))
+	if (!kt_traced(v))
 		return;
 	kt_vcpu_own(v);
+	if (unlikely(READ_ONCE(v->task) != current))
+		kt_vcpu_set_task(v);
 
-	/* Exactly what the kvm_exit tracepoint's own TP_fast_assign does. */
-	get_exit_info(vcpu, &reason, &info1, &info2, &intr_info, &error_code);
-	kt_stats_exit(&v->st, v->isa, reason, info1,
-		      (u32)vcpu->arch.regs[VCPU_REGS_RCX]);
+	ecx = vcpu->arch.regs[VCPU_REGS_RCX];
+	if (likely(isa == KT_ISA_SVM &&
+		   READ_ONCE(kt_vmcb_layout) == KT_VMCB_DIRECT)) {
+		vmcb = kt_svm_vmcb(vcpu);
+		kt_stats_exit(&v->st, KT_ISA_SVM, vmcb->control.exit_code,
+			      vmcb->control.exit_info_1, ecx);
+		return;
+	}
+	if (!kt_exit_info(v, vcpu, isa))
+		return;
+	/* one copy of the accounting per vendor, the vendor tests folded */
+	if (isa == KT_ISA_SVM)
+		kt_stats_exit(&v->st, KT_ISA_SVM, v->exit_info.reason,
+			      v->exit_info.info1, ecx);
+	else
+		kt_stats_exit(&v->st, KT_ISA_VMX, v->exit_info.reason,
+			      v->exit_info.info1, ecx);
 }
 
-static void kt_entry(struct kvm_vcpu *vcpu)
+/* An exit that took at least slow_ns; not on the fast path. */
+static noinline void kt_slow_exit(struct kt_vcpu *v, u64 ns)
+{
+	enum kt_where where = v->st.open.where;
+
+	kt_inc(v->st.slow[where]);
+	trace_kvmtrace_slow_exit(v->vm->name, v->pid, v->vcpu_id, v->isa,
+				 v->st.open.code, ns, where == KT_IN_USER);
+}
+
+static __always_inline void kt_entry(struct kvm_vcpu *vcpu)
 {
 	struct kt_vcpu *v;
-	u64 delta, slow;
+	u64 ns;
 
 	kt_hit(KT_H_ENTRY);
 	if (!kt_active())
@@ -154,37 +261,37 @@ static void kt_entry(struct kvm_vcpu *vcpu)
 	v = kt_vcpu_find(vcpu);
 	if (!v || !kt_traced(v))
 		return;
-	kt_vcpu_own(v);
 
-	delta = kt_stats_entry(&v->st);
-	slow = READ_ONCE(kt_slow_ns);
-	if (!delta || !slow || delta < slow || v->st.exit_hlt)
-		return;
-	v->st.slow++;
-	trace_kvmtrace_slow_exit(v->vm->name, v->vm->pid, v->vcpu_id, v->isa,
-				 v->st.exit_code, delta);
+	ns = kt_stats_entry(&v->st);
+	if (unlikely(ns >= READ_ONCE(kt_slow_threshold)) && !v->st.open.hlt)
+		kt_slow_exit(v, ns);
 }
 
 #ifdef HAVE_KVM_ENTRY_IMMEDIATE_EXIT
-static void kt_tp_entry(void *data, struct kvm_vcpu *vcpu,
-			bool force_immediate_exit)
+static notrace void kt_tp_entry(void *data, struct kvm_vcpu *vcpu,
+				bool force_immediate_exit)
 {
 	kt_entry(vcpu);
 }
 #else
-static void kt_tp_entry(void *data, struct kvm_vcpu *vcpu)
+static notrace void kt_tp_entry(void *data, struct kvm_vcpu *vcpu)
 {
 	kt_entry(vcpu);
 }
 #endif
 
-/* The vCPU running on this thread, for tracepoints without a vCPU. */
-static struct kt_vcpu *kt_running(void)
+/*
+ * The vCPU loaded on this thread, for tracepoints without a vCPU argument
+ * that fire inside KVM_RUN; its struct kvm_vcpu in @vcpu if not NULL.
+ */
+static struct kt_vcpu *kt_running_vcpu(struct kvm_vcpu **vcpup)
 {
 	typeof(kt_kvm.get_running_vcpu) fn = READ_ONCE(kt_kvm.get_running_vcpu);
 	struct kvm_vcpu *vcpu = fn ? fn() : NULL;
 	struct kt_vcpu *v;
 
+	if (vcpup)
+		*vcpup = vcpu;
 	if (!vcpu)
 		return NULL;
 	v = kt_vcpu_find(vcpu);
@@ -198,17 +305,75 @@ static struct kt_vcpu *kt_running(void)
 	return v;
 }
 
+static struct kt_vcpu *kt_running(void)
+{
+	return kt_running_vcpu(NULL);
+}
+
+/*
+ * What KVM did for the halt that just ended, from its own per-vCPU stats:
+ * kvm_vcpu_halt() updates halt_attempted_poll, halt_successful_poll and
+ * halt_poll_invalid before kvm_vcpu_wakeup fires, so their change since the
+ * previous halt is this halt's. (Whether KVM polled cannot be told from the
+ * tracepoint: it depends on the vCPU's halt_poll_ns when the halt began,
+ * which KVM may zero at its end without a kvm_halt_poll_ns event.) The
+ * change of halt_wakeup, less the PIW wakeups counted meanwhile, gives
+ * @other. After a disable, halts may have gone unseen: the first one is
+ * then neither classified nor its wakeups counted.
+ */
+enum kt_poll kt_halt_update(struct kt_vcpu *v, const struct kvm_vcpu *vcpu,
+			    u64 *other)
+{
+	const struct kvm_vcpu_stat_generic *g = &vcpu->stat.generic;
+	u64 attempted = READ_ONCE(g->halt_attempted_poll);
+	u64 successful = READ_ONCE(g->halt_successful_poll);
+	u64 invalid = READ_ONCE(g->halt_poll_invalid);
+	u64 wakeups = READ_ONCE(g->halt_wakeup);
+	u64 piw = atomic64_read(&v->wake.piw) - v->halt_seen.piw;
+	u64 woken = wakeups - v->halt_seen.wakeup;
+	enum kt_poll poll;
+
+	*other = 0;
+	if (unlikely(v->halt_seen.gen != READ_ONCE(kt_halt_gen))) {
+		kt_halt_seen_set(v, vcpu);
+		return KT_POLL_UNKNOWN;
+	}
+	if (attempted == v->halt_seen.attempted)
+		poll = KT_POLL_NONE;
+	else if (invalid != v->halt_seen.invalid)
+		poll = KT_POLL_INVALID;
+	else if (successful != v->halt_seen.successful)
+		poll = KT_POLL_SUCCESS;
+	else
+		poll = KT_POLL_FAIL;
+	/* a PIW's return handler may still run after the vCPU saw it */
+	piw = min(piw, woken);
+	*other = woken - piw;
+	v->halt_seen.attempted = attempted;
+	v->halt_seen.successful = successful;
+	v->halt_seen.invalid = invalid;
+	v->halt_seen.wakeup = wakeups;
+	v->halt_seen.piw += piw;
+	return poll;
+}
+
 /* kvm_vcpu_wakeup(ns, waited, valid): end of kvm_vcpu_halt(). */
 static void kt_tp_halt(void *data, u64 ns, bool waited, bool valid)
 {
+	struct kvm_vcpu *vcpu;
 	struct kt_vcpu *v;
+	enum kt_poll poll;
+	u64 other;
 
 	kt_hit(KT_H_HALT);
 	if (!kt_active())
 		return;
-	v = kt_running();
-	if (v)
-		kt_stats_halt(&v->st, ns, waited, valid);
+	v = kt_running_vcpu(&vcpu);
+	if (!v)
+		return;
+	poll = kt_halt_update(v, vcpu, &other);
+	kt_stats_halt(&v->st, ns, waited, poll);
+	kt_add(v->st.wake_other, other);
 }
 
 /* kvm_halt_poll_ns(grow, vcpu_id, new, old) */
@@ -221,13 +386,8 @@ static void kt_tp_poll(void *data, bool grow, unsigned int vcpu_id,
 	if (!kt_active())
 		return;
 	v = kt_running();
-	if (!v)
-		return;
-	if (grow)
-		v->st.poll_grow++;
-	else
-		v->st.poll_shrink++;
-	v->st.poll_ns = new;
+	if (v)
+		kt_stats_poll_ns(&v->st, grow, new, old);
 }
 
 /*
@@ -246,6 +406,36 @@ static void kt_tp_mmio(void *data, int type, int len, u64 gpa, void *val)
 		kt_stats_mmio(&v->st);
 }
 
+/*
+ * kvm_fast_mmio(gpa): VMX's EPT-misconfig fast path handed an MMIO write to
+ * an ioeventfd (virtio notifies) without emulating it, so kvm_mmio does not
+ * fire. It is MMIO all the same.
+ */
+static void kt_tp_fast_mmio(void *data, u64 gpa)
+{
+	struct kt_vcpu *v;
+
+	kt_hit(KT_H_FAST_MMIO);
+	if (!kt_active())
+		return;
+	v = kt_running();
+	if (v)
+		kt_stats_mmio(&v->st);
+}
+
+/*
+ * kvm_userspace_exit(reason, errno): KVM_RUN returns to userspace, after
+ * the vCPU was put; the exit in progress, if any, is completed there (or
+ * the vCPU stays out of the guest for a signal, a pause, a stop).
+ */
+static void kt_tp_user_exit(void *data, u32 reason, int err)
+{
+	kt_hit(KT_H_USER_EXIT);
+	if (!kt_active())
+		return;
+	kt_user_exit();
+}
+
 /* kvm_arch_destroy_vm(kvm): process context, no vCPU runs any more. */
 static int kt_kp_destroy(struct kprobe *p, struct pt_regs *regs)
 {
@@ -256,31 +446,70 @@ static int kt_kp_destroy(struct kprobe *p, struct pt_regs *regs)
 
 struct kt_wake_data {
 	struct kt_vcpu *v;
-	bool piw;
+	const struct kvm_vcpu *key;
+	u32 gen;
 };
 
 /*
- * rcuwait_wake_up(w): every wakeup of a vCPU blocked in kvm_vcpu_block()
- * goes through it with w = &vcpu->wait, whether kvm_vcpu_wake_up() was
- * called out of line or inlined (kvm_vcpu_kick() inlines it on 6.1 and
- * 6.12). Other rcuwaits of the kernel are filtered out by looking the
- * would-be vCPU up by address, without dereferencing it. Any context.
+ * The interrupt context we run in: hardirq nesting and softirq service,
+ * so that a hardirq or softirq interrupting a posted-interrupt wakeup
+ * thread is not taken for it. An int3-based kprobe runs its handlers as an
+ * NMI, which also counts one hardirq level: that level is not ours.
+ */
+static unsigned int kt_irq_context(void)
+{
+	unsigned int pc = preempt_count();
+	unsigned int nmi = (pc & NMI_MASK) >> NMI_SHIFT;
+
+	return ((pc & HARDIRQ_MASK) - nmi * HARDIRQ_OFFSET) |
+	       (pc & SOFTIRQ_OFFSET);
+}
+
+bool kt_in_piw(void)
+{
+	const struct kt_piw_mark *m = this_cpu_ptr(&kt_piw_owner);
+
+	return READ_ONCE(m->task) == current &&
+	       READ_ONCE(m->ctx) == kt_irq_context();
+}
+
+/*
+ * kvm_vcpu_wake_up(vcpu) inside a posted-interrupt wakeup handler: a PIW.
+ * Both handlers call it out of line (they are in kvm_intel and kvm_amd), so
+ * a kretprobe sees them; kvm_vcpu_kick() inlines it and is not seen, which
+ * keeps the probe off the common wakeup paths. It returns true if the vCPU
+ * was waiting and is woken, the event KVM counts in halt_wakeup. All other
+ * wakeups are KVM's halt_wakeup count minus these (kt_halt_update()).
  */
 static int kt_krp_wake_entry(struct kretprobe_instance *ri,
 			     struct pt_regs *regs)
 {
 	struct kt_wake_data *d = (struct kt_wake_data *)ri->data;
-	struct rcuwait *w;
+	struct kvm_vcpu *vcpu;
 
 	kt_hit(KT_H_WAKE);
-	if (!kt_active())
-		return 1;
-	w = (struct rcuwait *)regs_get_kernel_argument(regs, 0);
-	d->v = kt_vcpu_find(container_of(w, struct kvm_vcpu, wait));
+	if (!kt_active() || !kt_in_piw())
+		return 1;	/* skip the return handler */
+	vcpu = (struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
+	d->v = kt_vcpu_find(vcpu);
 	if (!d->v)
-		return 1;	/* not a traced vCPU: skip the return handler */
-	d->piw = this_cpu_read(kt_piw_owner) == current;
+		return 1;
+	d->key = READ_ONCE(d->v->key);
+	d->gen = READ_ONCE(d->v->gen);
 	return 0;
+}
+
+/*
+ * The waker (AMD's GA-log thread) may be preempted between the two
+ * handlers, long enough for the vCPU's VM to die and its slot to be taken
+ * by another vCPU: only count the wakeup if the slot still has the
+ * identity it had at entry. The pool entry itself is never freed while the
+ * probe is armed.
+ */
+bool kt_wake_same_vcpu(const struct kt_vcpu *v, const struct kvm_vcpu *key,
+		       u32 gen)
+{
+	return key && READ_ONCE(v->key) == key && READ_ONCE(v->gen) == gen;
 }
 
 static int kt_krp_wake_ret(struct kretprobe_instance *ri,
@@ -289,15 +518,10 @@ static int kt_krp_wake_ret(struct kretprobe_instance *ri,
 	struct kt_wake_data *d = (struct kt_wake_data *)ri->data;
 	struct kt_vcpu *v = d->v;
 
-	/*
-	 * Returns non-zero only if a task was waiting and woken. The entry
-	 * stays valid: recycling waits for an RCU grace period, and kretprobe
-	 * handlers run with preemption disabled.
-	 */
-	if (!(int)regs_return_value(regs) || !kt_active())
+	if (!(bool)regs_return_value(regs) || !kt_active())
 		return 0;
-	if (READ_ONCE(v->key) && kt_traced(v))
-		atomic64_inc(d->piw ? &v->wake_piw : &v->wake_other);
+	if (kt_wake_same_vcpu(v, d->key, d->gen) && kt_traced(v))
+		atomic64_inc(&v->wake.piw);
 	return 0;
 }
 
@@ -305,15 +529,43 @@ static int kt_krp_wake_ret(struct kretprobe_instance *ri,
  * Posted-interrupt wakeup handlers: Intel's pi_wakeup_handler() (hardirq,
  * wakeup vector) and AMD's avic_ga_log_notifier() (IOMMU GA log, may be a
  * preemptible thread). While one runs, kvm_vcpu_wake_up() calls made by the
- * same task on this CPU are charged as PIW. The CPU is remembered so the
- * mark is cleared where it was set even if the task migrated.
+ * same task, in the same interrupt context, on this CPU are charged as PIW;
+ * a timer interrupt that preempts the GA-log thread and kicks a vCPU is not
+ * a PIW. The CPU is remembered so the mark is cleared where it was set even
+ * if the task migrated.
  */
+/* Mark this CPU; @save keeps the mark of a handler we interrupted. */
+void kt_piw_begin(struct kt_piw_save *save)
+{
+	struct kt_piw_mark *m = this_cpu_ptr(&kt_piw_owner);
+
+	save->cpu = smp_processor_id();
+	save->prev = *m;
+	WRITE_ONCE(m->task, NULL);
+	WRITE_ONCE(m->ctx, kt_irq_context());
+	WRITE_ONCE(m->task, current);
+	save->ctx = m->ctx;
+}
+
+/* Where it was set, if it is still ours, put the previous mark back. */
+void kt_piw_end(const struct kt_piw_save *save)
+{
+	struct kt_piw_mark *m = per_cpu_ptr(&kt_piw_owner, save->cpu);
+
+	if (READ_ONCE(m->ctx) != save->ctx ||
+	    cmpxchg(&m->task, current, NULL) != current)
+		return;
+	if (save->prev.task) {
+		WRITE_ONCE(m->ctx, save->prev.ctx);
+		WRITE_ONCE(m->task, save->prev.task);
+	}
+}
+
 static int kt_krp_piw_entry(struct kretprobe_instance *ri,
 			    struct pt_regs *regs, enum kt_hook_id id)
 {
 	kt_hit(id);
-	*(int *)ri->data = smp_processor_id();
-	this_cpu_write(kt_piw_owner, current);
+	kt_piw_begin((struct kt_piw_save *)ri->data);
 	return 0;
 }
 
@@ -331,9 +583,7 @@ static int kt_krp_piw_svm_entry(struct kretprobe_instance *ri,
 
 static int kt_krp_piw_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	int cpu = *(int *)ri->data;
-
-	cmpxchg(per_cpu_ptr(&kt_piw_owner, cpu), current, NULL);
+	kt_piw_end((struct kt_piw_save *)ri->data);
 	return 0;
 }
 
@@ -367,6 +617,17 @@ static struct kt_hook kt_hooks[KT_H_NR] = {
 		.kind = KT_TRACEPOINT,
 		.tp_probe = kt_tp_mmio,
 	},
+	[KT_H_FAST_MMIO] = {
+		.target = "kvm:kvm_fast_mmio",
+		.kind = KT_TRACEPOINT,
+		.tp_probe = kt_tp_fast_mmio,
+	},
+	[KT_H_USER_EXIT] = {
+		.target = "kvm:kvm_userspace_exit",
+		.kind = KT_TRACEPOINT,
+		.required = true,
+		.tp_probe = kt_tp_user_exit,
+	},
 	[KT_H_DESTROY] = {
 		.target = "kvm:kvm_arch_destroy_vm",
 		.kind = KT_KPROBE,
@@ -374,7 +635,7 @@ static struct kt_hook kt_hooks[KT_H_NR] = {
 		.pre = kt_kp_destroy,
 	},
 	[KT_H_WAKE] = {
-		.target = "vmlinux:rcuwait_wake_up",
+		.target = "kvm:kvm_vcpu_wake_up",
 		.kind = KT_KRETPROBE,
 		.entry = kt_krp_wake_entry,
 		.ret = kt_krp_wake_ret,
@@ -385,27 +646,20 @@ static struct kt_hook kt_hooks[KT_H_NR] = {
 		.kind = KT_KRETPROBE,
 		.entry = kt_krp_piw_vmx_entry,
 		.ret = kt_krp_piw_ret,
-		.data_size = sizeof(int),
+		.data_size = sizeof(struct kt_piw_save),
 	},
 	[KT_H_PIW_SVM] = {
 		.target = "kvm_amd:avic_ga_log_notifier",
 		.kind = KT_KRETPROBE,
 		.entry = kt_krp_piw_svm_entry,
 		.ret = kt_krp_piw_ret,
-		.data_size = sizeof(int),
+		.data_size = sizeof(struct kt_piw_save),
 	},
 };
 
 static const char *kt_hook_symbol(const struct kt_hook *h)
 {
 	return strchr(h->target, ':') + 1;
-}
-
-/* kprobe symbol: "module:symbol", or just "symbol" for vmlinux */
-static const char *kt_hook_kp_name(const struct kt_hook *h)
-{
-	return str_has_prefix(h->target, "vmlinux:") ? kt_hook_symbol(h) :
-						       h->target;
 }
 
 static bool kt_hook_match(const struct kt_hook *h, const char *mod,
@@ -436,12 +690,12 @@ static int kt_hook_arm(struct kt_hook *h)
 		return tracepoint_probe_register(h->tp, h->tp_probe, NULL);
 	case KT_KPROBE:
 		memset(&h->kp, 0, sizeof(h->kp));
-		h->kp.symbol_name = kt_hook_kp_name(h);
+		h->kp.symbol_name = h->target;
 		h->kp.pre_handler = h->pre;
 		return register_kprobe(&h->kp);
 	case KT_KRETPROBE:
 		memset(&h->krp, 0, sizeof(h->krp));
-		h->krp.kp.symbol_name = kt_hook_kp_name(h);
+		h->krp.kp.symbol_name = h->target;
 		h->krp.entry_handler = h->entry;
 		h->krp.handler = h->ret;
 		h->krp.data_size = h->data_size;
@@ -489,6 +743,7 @@ static int kt_arm_batch(const char *mod, unsigned int kinds, bool absent_ok)
 		}
 		if (absent_ok && ret == -ENOENT) {
 			h->state = KT_HOOK_WAITING;
+			h->err = 0;
 			ret = 0;
 			continue;
 		}
@@ -505,11 +760,37 @@ static int kt_arm_batch(const char *mod, unsigned int kinds, bool absent_ok)
 			WRITE_ONCE(kt_hooks[j].state, KT_HOOK_FAILED);
 			kt_hooks[j].err = -ECANCELED;
 		}
+		/* and the ones not tried yet are cancelled as well */
+		for (j = i + 1; j < KT_H_NR; j++) {
+			h = &kt_hooks[j];
+			if (!kt_hook_match(h, mod, kinds) ||
+			    h->state == KT_HOOK_ARMED)
+				continue;
+			h->state = KT_HOOK_FAILED;
+			h->err = -ECANCELED;
+		}
 		break;
 	}
 	for (i = 0; i < KT_H_NR; i++)
 		kt_hooks[i].in_batch = false;
 	return ret;
+}
+
+/* Mark the hooks of @mod of @kinds failed without trying to arm them. */
+static void kt_fail_batch(const char *mod, unsigned int kinds, int err)
+{
+	int i;
+
+	lockdep_assert_held(&kt_hook_mutex);
+	for (i = 0; i < KT_H_NR; i++) {
+		struct kt_hook *h = &kt_hooks[i];
+
+		if (!kt_hook_match(h, mod, kinds) ||
+		    h->state == KT_HOOK_ARMED)
+			continue;
+		h->state = KT_HOOK_FAILED;
+		h->err = err;
+	}
 }
 
 /* Disarm the hooks of @mod of @kinds; returns true if any was armed. */
@@ -556,17 +837,20 @@ static unsigned long kt_module_symbol(struct module *mod, const char *name)
 	return addr;
 }
 
-static void kt_resolve_symbols(struct module *mod)
+static bool kt_resolve_symbols(struct module *mod)
 {
 	unsigned long ops = kt_module_symbol(mod, "kvm_x86_ops");
 	unsigned long fn = kt_module_symbol(mod, "kvm_get_running_vcpu");
 
+	if (!ops || !fn) {
+		pr_warn("kvm_x86_ops or kvm_get_running_vcpu not found in %s\n",
+			mod->name);
+		return false;
+	}
 	WRITE_ONCE(kt_kvm.x86_ops, (const struct kvm_x86_ops *)ops);
 	WRITE_ONCE(kt_kvm.get_running_vcpu,
 		   (struct kvm_vcpu *(*)(void))fn);
-	if (!kt_symbols_resolved())
-		pr_warn("kvm_x86_ops or kvm_get_running_vcpu not found in %s\n",
-			mod->name);
+	return true;
 }
 
 /* ---- notifiers --------------------------------------------------------- */
@@ -587,8 +871,14 @@ static void kt_tp_coming(struct module *mod)
 	int j, ret;
 
 	mutex_lock(&kt_hook_mutex);
-	if (!strcmp(mod->name, "kvm"))
-		kt_resolve_symbols(mod);
+	if (!strcmp(mod->name, "kvm") && !kt_resolve_symbols(mod)) {
+		/* the exit hook cannot work without kvm_x86_ops */
+		kt_fail_batch(mod->name, KT_TRACEPOINT, -ENOENT);
+		if (!kt_tp_init_err)
+			kt_tp_init_err = -ENOENT;
+		mutex_unlock(&kt_hook_mutex);
+		return;
+	}
 	for (i = 0; i < mod->num_tracepoints; i++) {
 		struct tracepoint *tp;
 
@@ -655,6 +945,11 @@ static int kt_module_notify(struct notifier_block *nb, unsigned long action,
 		kt_arm_batch(mod->name, KT_PROBES, false);
 	else if (action == MODULE_STATE_GOING)
 		kt_disarm_batch(mod->name, KT_PROBES);
+	/* no VM is left: a new kvm_amd is checked again (kt_vmcb_check()) */
+	if (action == MODULE_STATE_GOING && !strcmp(mod->name, "kvm_amd")) {
+		WRITE_ONCE(kt_vmcb_layout, KT_VMCB_CHECKING);
+		atomic_set(&kt_vmcb_checks, 0);
+	}
 	mutex_unlock(&kt_hook_mutex);
 	return NOTIFY_OK;
 }
@@ -726,11 +1021,15 @@ static const char *const kt_kind_names[] = {
 	[0] = "tracepoint", [1] = "kprobe", [2] = "kretprobe",
 };
 
+static_assert(ARRAY_SIZE(kt_kind_names) == ilog2(KT_KRETPROBE) + 1);
+
 static const char *const kt_state_names[] = {
 	[KT_HOOK_WAITING] = "waiting",
 	[KT_HOOK_ARMED] = "armed",
 	[KT_HOOK_FAILED] = "failed",
 };
+
+static_assert(ARRAY_SIZE(kt_state_names) == KT_HOOK_FAILED + 1);
 
 void kt_hooks_show(struct seq_file *m)
 {

@@ -8,17 +8,20 @@
  *                   debugfs directory ("<pid>-<fd>").
  *   struct kt_vcpu  one per traced vCPU (struct kvm_vcpu), found in O(1)
  *                   from the hot path through an RCU hash keyed by the
- *                   struct kvm_vcpu pointer plus a per-CPU last-hit cache.
+ *                   struct kvm_vcpu pointer plus a per-CPU last-hit cache,
+ *                   and by the thread that last ran it (for tracepoints
+ *                   that fire after KVM_RUN has put the vCPU).
  *
  * Both come from pools preallocated at module load (max_vms, max_vcpus).
  * Nothing is allocated in the hot path.
  *
  * Counters in struct kt_stats are written only by the vCPU's own thread
- * (kvm_exit, kvm_entry, kvm_vcpu_wakeup and kvm_halt_poll_ns all fire on
- * it), so they are plain u64: there is exactly one writer, and aligned
- * 64-bit loads and stores are single-copy atomic on x86-64, so readers never
- * see torn values. Wakeup counters are bumped by whichever CPU wakes the
- * vCPU and are atomic64_t.
+ * (kvm_exit, kvm_entry, kvm_vcpu_wakeup, kvm_halt_poll_ns, kvm_mmio,
+ * kvm_fast_mmio and kvm_userspace_exit all fire on it), so they are plain
+ * u64: there is exactly one writer, and aligned 64-bit loads and stores
+ * are single-copy atomic on x86-64, so readers never see torn values.
+ * PIW wakeups are counted by whichever CPU wakes the vCPU, in an atomic64_t
+ * on a cache line of its own.
  */
 #ifndef KVMTRACE_H
 #define KVMTRACE_H
@@ -31,102 +34,15 @@
 #include <asm/barrier.h>
 #include <linux/types.h>
 
+#include "stats.h"
+
 struct dentry;
 struct kvm;
 struct kvm_vcpu;
 struct module;
 struct seq_file;
 
-/* The "isa" argument of the kvm_exit tracepoint. */
-#define KT_ISA_VMX		1
-#define KT_ISA_SVM		2
-
-/*
- * Exit codes are counted in a dense array. VMX basic reasons are < 128.
- * SVM codes 0x000-0x0ff map 1:1 and 0x400-0x41f (NPF, AVIC, VMGEXIT) follow
- * them. Anything else (a VMX reason with flag bits set, SVM_EXIT_ERR, ...)
- * goes to a small table of unknown codes.
- */
-#define KT_VMX_CODES		128
-#define KT_SVM_LOW_CODES	0x100
-#define KT_SVM_HIGH_BASE	0x400
-#define KT_SVM_HIGH_CODES	0x20
-#define KT_NR_CODES		(KT_SVM_LOW_CODES + KT_SVM_HIGH_CODES)
-#define KT_UNKNOWN_SLOTS	8
-
-/* Latency histograms: bucket b counts values in [2^b, 2^(b+1)) ns. */
-#define KT_HIST_BUCKETS		36
-/* Per-reason latency histograms per vCPU; later reasons share "OTHER". */
-#define KT_LAT_SLOTS		16
-/* Distinct MSR indexes tracked per vCPU. */
-#define KT_MSR_SLOTS		64
-
 #define KT_NAME_LEN		32
-#define KT_REASON_LEN		32
-
-struct kt_hist {
-	u64 b[KT_HIST_BUCKETS];
-};
-
-struct kt_lat {
-	u32 code;
-	struct kt_hist h;
-};
-
-struct kt_unknown {
-	u32 code;
-	u64 count;
-};
-
-struct kt_msr {
-	u32 index;
-	bool used;
-	u64 writes;
-	u64 reads;
-};
-
-/* Written only by the owning vCPU thread; see the comment at the top. */
-struct kt_stats {
-	/* exit -> entry pairing */
-	u64 exit_ts;
-	u32 exit_code;
-	u32 exit_gen;
-	s16 exit_idx;
-	bool exit_hlt;
-	bool npf_open;		/* last exit was NPF/EPT, not yet classified */
-	bool npf_mmio_seen;	/* ... and KVM emulated MMIO for it */
-
-	u64 exits;
-	u64 exit_ns;		/* sum of paired non-HLT exit latencies */
-	u64 slow;		/* non-HLT exits >= slow_ns */
-	u64 count[KT_NR_CODES];
-	struct kt_unknown unknown[KT_UNKNOWN_SLOTS];
-	u64 unknown_lost;	/* unknown codes beyond KT_UNKNOWN_SLOTS */
-
-	u8 lat_map[KT_NR_CODES];	/* slot + 1, 0 = none */
-	u32 lat_used;
-	struct kt_lat lat[KT_LAT_SLOTS];
-	struct kt_hist lat_other;
-	struct kt_hist lat_hlt;
-
-	struct kt_msr msr[KT_MSR_SLOTS];
-	u64 msr_lost_writes;	/* MSR table full */
-	u64 msr_lost_reads;
-
-	u64 npf_mmio;		/* NPF/EPT exits with MMIO emulation */
-	u64 npf_fault;		/* NPF/EPT exits without */
-
-	u64 hlt_exit_ns;	/* sum of paired HLT exit latencies */
-	u64 halts;		/* kvm_vcpu_wakeup events */
-	u64 poll_success;	/* halts that ended without sleeping */
-	u64 poll_fail;		/* halts that slept */
-	u64 halt_invalid;	/* wakeups KVM flagged as not valid */
-	u64 halted_ns;
-	u64 poll_grow;
-	u64 poll_shrink;
-	u64 poll_ns;		/* last halt_poll_ns value KVM set */
-	struct kt_hist halt;
-};
 
 enum kt_obj_kind {
 	KT_OBJ_VM,
@@ -137,7 +53,7 @@ enum kt_obj_kind {
 enum kt_state {
 	KT_FREE,
 	KT_NEW,		/* hashed and counting, debugfs dir pending */
-	KT_LIVE,	/* debugfs dir created (or creation failed) */
+	KT_LIVE,	/* debugfs dir created (or debugfs unavailable) */
 	KT_DEAD,	/* unhashed, waiting for teardown */
 };
 
@@ -145,6 +61,7 @@ struct kt_vm {
 	enum kt_obj_kind kind;
 	atomic_t state;
 	struct list_head node;		/* kt_vms (RCU) or the free list */
+	struct hlist_node hnode;	/* kt_vm_hash (RCU) */
 	struct list_head dead_node;	/* kt_dead_vms */
 	const struct kvm *key;
 	struct list_head vcpus;		/* struct kt_vcpu.vm_node, RCU */
@@ -155,37 +72,64 @@ struct kt_vm {
 	char name[KT_NAME_LEN];
 };
 
+/* PIW wakeups are counted by the waking CPU: keep them off the hot lines. */
+struct kt_wakeups {
+	atomic64_t piw;
+} ____cacheline_aligned_in_smp;
+
 struct kt_vcpu {
 	enum kt_obj_kind kind;
 	atomic_t state;
-	struct hlist_node hnode;	/* kt_vcpu_hash, RCU */
-	struct list_head vm_node;	/* vm->vcpus, or the free list */
 	const struct kvm_vcpu *key;
+	const struct task_struct *task;	/* thread of the last exit */
 	struct kt_vm *vm;
-	struct dentry *dir;
+	pid_t pid;			/* vm->pid, for the pid filter */
+	u32 epoch;			/* kt_epoch when st was last zeroed */
+	u32 gen;			/* bumped each time the slot is taken */
 	int vcpu_id;
 	u8 isa;
-	u32 epoch;			/* kt_epoch when st was last zeroed */
-	atomic64_t wake_piw;
-	atomic64_t wake_other;
+	struct hlist_node hnode;	/* kt_vcpu_hash, RCU */
+	struct hlist_node tnode;	/* kt_task_hash, RCU */
+	struct list_head vm_node;	/* vm->vcpus, or the free list */
+	struct dentry *dir;
+	/*
+	 * KVM's halt-polling stats of this vCPU at its last halt, and
+	 * kt_halt_gen then: each halt's change of them says what KVM's
+	 * polling did. Written by the vCPU thread only, kept over reset.
+	 */
+	struct {
+		u64 attempted, successful, invalid, wakeup;
+		u64 piw;	/* wake.piw taken into account */
+		u32 gen;
+	} halt_seen;
+	u64 piw_base;	/* wake.piw at the last reset; vCPU thread only */
+	/* get_exit_info()'s results: written by the vCPU thread only */
+	struct {
+		u64 info1, info2;
+		u32 reason, intr_info, error_code;
+	} exit_info;
 	struct kt_stats st;
+	struct kt_wakeups wake;
 };
 
 /* Aggregated, printable view of one vCPU or of all vCPUs of a VM. */
 struct kt_snap {
 	struct kt_stats st;
 	u64 wake_piw;
-	u64 wake_other;
 	u32 nr_vcpus;
 	u8 isa;
 };
 
 /* main.c: run-time settings, changed through the control file */
+void kt_set_slow_ns(u64 ns);
+int kt_parse_u64(const char *s, u64 *val);
 DECLARE_STATIC_KEY_TRUE(kt_enabled);
+DECLARE_STATIC_KEY_FALSE(kt_pid_filtering);	/* kt_pid_filter != 0 */
 extern int kt_pid_filter;
 extern u64 kt_slow_ns;
+extern u64 kt_slow_threshold;	/* kt_slow_ns, or U64_MAX if that is 0 */
 extern u32 kt_epoch;
-extern u32 kt_gen;
+extern u32 kt_halt_gen;		/* bumped by disable: halts may be missed */
 extern unsigned int kt_max_vms;
 extern unsigned int kt_max_vcpus;
 
@@ -218,8 +162,12 @@ unsigned long kt_counter_sum(enum kt_counter c);
 /* state.c */
 int kt_state_init(void);
 void kt_state_exit(void);
-struct kt_vcpu *kt_vcpu_find(const struct kvm_vcpu *vcpu);
-struct kt_vcpu *kt_vcpu_get(struct kvm_vcpu *vcpu, u8 isa);
+unsigned int kt_hash_bits_for(unsigned int entries);
+struct kt_vcpu *kt_vcpu_lookup(const struct kvm_vcpu *vcpu);
+struct kt_vcpu *kt_vcpu_create(struct kvm_vcpu *vcpu, u8 isa, bool can_free);
+void kt_halt_seen_set(struct kt_vcpu *v, const struct kvm_vcpu *vcpu);
+void kt_vcpu_set_task(struct kt_vcpu *v);
+void kt_user_exit(void);
 void kt_vm_destroy(const struct kvm *kvm);
 void kt_state_flush(void);
 void kt_snap_vcpu(struct kt_snap *s, const struct kt_vcpu *v);
@@ -228,29 +176,38 @@ void kt_state_summary(struct seq_file *m);
 void kt_state_reset(void);
 size_t kt_state_memory(void);
 
-/* stats.c: called on the owning vCPU's thread only */
-void kt_stats_exit(struct kt_stats *st, u8 isa, u32 code, u64 info1,
-		   u32 msr);
-u64 kt_stats_entry(struct kt_stats *st);
-void kt_stats_mmio(struct kt_stats *st);
-bool kt_code_is_npf(u8 isa, u32 code);
-void kt_stats_halt(struct kt_stats *st, u64 ns, bool waited, bool valid);
-void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa);
-int kt_code_idx(u8 isa, u32 code);
-u32 kt_idx_code(u8 isa, int idx);
-unsigned int kt_hist_bucket(u64 ns);
-
 static inline bool kt_active(void)
 {
 	return static_branch_likely(&kt_enabled);
 }
 
-/* Does the pid filter let @v through? */
-static inline bool kt_traced(const struct kt_vcpu *v)
+static inline bool kt_pid_match(int filter, pid_t pid)
 {
-	int pid = READ_ONCE(kt_pid_filter);
+	return !filter || pid == filter;
+}
 
-	return !pid || v->vm->pid == pid;
+/* Does the pid filter let @v through? */
+static __always_inline bool kt_traced(const struct kt_vcpu *v)
+{
+	if (static_branch_unlikely(&kt_pid_filtering))
+		return kt_pid_match(READ_ONCE(kt_pid_filter), v->pid);
+	return true;
+}
+
+DECLARE_PER_CPU(struct kt_vcpu *, kt_last_vcpu);
+
+/*
+ * Find the entry of @vcpu, or NULL: the entry last found on this CPU, else
+ * the hash. Any context; the caller must have preemption disabled (all
+ * hooks do) so that the entry cannot be recycled under it.
+ */
+static __always_inline struct kt_vcpu *kt_vcpu_find(const struct kvm_vcpu *vcpu)
+{
+	struct kt_vcpu *v = this_cpu_read(kt_last_vcpu);
+
+	if (likely(v && READ_ONCE(v->key) == vcpu))
+		return v;
+	return kt_vcpu_lookup(vcpu);
 }
 
 /*
@@ -259,12 +216,13 @@ static inline bool kt_traced(const struct kt_vcpu *v)
  * counters keep a single writer. Readers ignore counters whose epoch is
  * stale (see kt_snap_vcpu()).
  */
-static inline void kt_vcpu_own(struct kt_vcpu *v)
+static __always_inline void kt_vcpu_own(struct kt_vcpu *v)
 {
 	u32 epoch = READ_ONCE(kt_epoch);
 
 	if (unlikely(v->epoch != epoch)) {
 		memset(&v->st, 0, sizeof(v->st));
+		v->piw_base = atomic64_read(&v->wake.piw);
 		/* zeroed counters before the epoch; see kt_snap_vcpu() */
 		smp_store_release(&v->epoch, epoch);
 	}
@@ -282,10 +240,38 @@ void kt_hooks_show(struct seq_file *m);
 bool kt_teardown_armed(void);
 bool kt_symbols_resolved(void);
 
+/* How the exit path learns SVM exit reasons; see hooks.c. */
+enum kt_vmcb_layout {
+	KT_VMCB_CHECKING,	/* get_exit_info(), comparing with the VMCB */
+	KT_VMCB_DIRECT,		/* read from the VMCB */
+	KT_VMCB_CALL,		/* get_exit_info(): the VMCB did not match */
+};
+
+const char *kt_exit_info_source(void);
+/* A posted-interrupt wakeup handler's mark on its CPU; see hooks.c. */
+struct kt_piw_mark {
+	struct task_struct *task;
+	unsigned int ctx;
+};
+
+struct kt_piw_save {
+	struct kt_piw_mark prev;
+	unsigned int ctx;
+	int cpu;
+};
+
+void kt_piw_begin(struct kt_piw_save *save);
+void kt_piw_end(const struct kt_piw_save *save);
+bool kt_in_piw(void);
+enum kt_poll kt_halt_update(struct kt_vcpu *v, const struct kvm_vcpu *vcpu,
+			    u64 *other);
+bool kt_wake_same_vcpu(const struct kt_vcpu *v, const struct kvm_vcpu *key,
+		       u32 gen);
+
 /* debugfs.c */
 void kt_debugfs_init(void);
 void kt_debugfs_exit(void);
-void kt_debugfs_add_vm(struct kt_vm *vm);
-void kt_debugfs_add_vcpu(struct kt_vcpu *v);
+int kt_debugfs_add_vm(struct kt_vm *vm);
+int kt_debugfs_add_vcpu(struct kt_vcpu *v);
 
 #endif /* KVMTRACE_H */

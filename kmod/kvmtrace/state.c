@@ -4,11 +4,18 @@
  *
  * First sight of a vCPU (its first exit after load) takes an entry from the
  * pool under kt_lock and hashes it; this is the only lock the exit path can
- * take, and only once per vCPU. Debugfs directories are created later by
- * kt_work, in process context. VM destruction (the kvm_arch_destroy_vm
- * kprobe) unhashes the VM's entries and queues kt_work, which removes the
- * directories (debugfs waits for readers that are inside a file operation),
- * waits for an RCU grace period and returns the entries to the pools.
+ * take, and only once per vCPU (and again if the vCPU moves to another
+ * thread). Debugfs directories are created later by kt_work, in process
+ * context. VM destruction (the kvm_arch_destroy_vm kprobe) unhashes the VM's
+ * entries and queues kt_work, which removes the directories (debugfs waits
+ * for readers that are inside a file operation), waits for an RCU grace
+ * period and returns the entries to the pools.
+ *
+ * Three RCU hashes find entries in O(1) whatever the pool sizes: vCPUs by
+ * struct kvm_vcpu, vCPUs by the thread that last ran them (tracepoints that
+ * fire after KVM_RUN put the vCPU, such as kvm_userspace_exit), and VMs by
+ * struct kvm (a vCPU of a VM that cannot be traced because the VM pool is
+ * full costs one lookup per event, not a scan of the pool).
  */
 #include <linux/debugfs.h>
 #include <linux/err.h>
@@ -26,10 +33,19 @@
 
 DEFINE_PER_CPU(struct kt_counters, kt_counters);
 
+/* Remote CPUs write the wakeup counters: not on a line the exit path reads. */
+static_assert(offsetof(struct kt_vcpu, wake) % SMP_CACHE_BYTES == 0);
+static_assert(offsetof(struct kt_vcpu, wake) >=
+	      ALIGN(offsetof(struct kt_vcpu, st) + sizeof(struct kt_stats),
+		    SMP_CACHE_BYTES));
+
 static struct kt_vm *kt_vm_pool;
 static struct kt_vcpu *kt_vcpu_pool;
 static struct hlist_head *kt_vcpu_hash;
-static unsigned int kt_hash_bits;
+static struct hlist_head *kt_task_hash;
+static struct hlist_head *kt_vm_hash;
+static unsigned int kt_vcpu_hash_bits;
+static unsigned int kt_vm_hash_bits;
 
 /* Protects the lists below, the hash chains and pool entry assignment. */
 static DEFINE_RAW_SPINLOCK(kt_lock);
@@ -41,11 +57,16 @@ static unsigned int kt_nr_vms;
 static unsigned int kt_nr_vcpus;
 static u32 kt_vm_seq;
 
-/* Last vCPU entry looked up on this CPU. */
-static DEFINE_PER_CPU(struct kt_vcpu *, kt_last_vcpu);
+/* Last vCPU entry looked up on this CPU: see kt_vcpu_find(). */
+DEFINE_PER_CPU(struct kt_vcpu *, kt_last_vcpu);
 
 static void kt_work_fn(struct work_struct *work);
 static DECLARE_WORK(kt_work, kt_work_fn);
+
+static void kt_kick_work(void)
+{
+	queue_work(system_wq, &kt_work);
+}
 
 unsigned long kt_counter_sum(enum kt_counter c)
 {
@@ -61,7 +82,7 @@ unsigned long kt_counter_sum(enum kt_counter c)
  * Hash table size for @entries: at least twice as many buckets, and never
  * fewer than 2 (hash_ptr(p, 0) would shift by 64).
  */
-static unsigned int kt_hash_bits_for(unsigned int entries)
+unsigned int kt_hash_bits_for(unsigned int entries)
 {
 	unsigned int bits = 1;
 
@@ -72,20 +93,23 @@ static unsigned int kt_hash_bits_for(unsigned int entries)
 
 static struct hlist_head *kt_bucket(const struct kvm_vcpu *vcpu)
 {
-	return &kt_vcpu_hash[hash_ptr(vcpu, kt_hash_bits)];
+	return &kt_vcpu_hash[hash_ptr(vcpu, kt_vcpu_hash_bits)];
 }
 
-/*
- * Find the entry of @vcpu, or NULL. Any context; the caller must have
- * preemption disabled (all hooks do) so that the entry cannot be recycled
- * under it.
- */
-struct kt_vcpu *kt_vcpu_find(const struct kvm_vcpu *vcpu)
+static struct hlist_head *kt_task_bucket(const struct task_struct *task)
 {
-	struct kt_vcpu *v = this_cpu_read(kt_last_vcpu);
+	return &kt_task_hash[hash_ptr(task, kt_vcpu_hash_bits)];
+}
 
-	if (likely(v && READ_ONCE(v->key) == vcpu))
-		return v;
+static struct hlist_head *kt_vm_bucket(const struct kvm *kvm)
+{
+	return &kt_vm_hash[hash_ptr(kvm, kt_vm_hash_bits)];
+}
+
+/* kt_vcpu_find() missed the per-CPU cache: the hash. */
+struct kt_vcpu *kt_vcpu_lookup(const struct kvm_vcpu *vcpu)
+{
+	struct kt_vcpu *v;
 
 	rcu_read_lock();
 	hlist_for_each_entry_rcu(v, kt_bucket(vcpu), hnode) {
@@ -98,28 +122,24 @@ struct kt_vcpu *kt_vcpu_find(const struct kvm_vcpu *vcpu)
 	return v;
 }
 
-static struct kt_vm *kt_vm_lookup_locked(const struct kvm *kvm)
+/* Under kt_lock, or RCU for a yes/no answer. */
+static struct kt_vm *kt_vm_lookup(const struct kvm *kvm)
 {
 	struct kt_vm *vm;
 
-	list_for_each_entry(vm, &kt_vms, node)
-		if (vm->key == kvm)
+	hlist_for_each_entry_rcu(vm, kt_vm_bucket(kvm), hnode,
+				 lockdep_is_held(&kt_lock))
+		if (READ_ONCE(vm->key) == kvm)
 			return vm;
 	return NULL;
 }
 
 static bool kt_vm_known(const struct kvm *kvm)
 {
-	const struct kt_vm *vm;
-	bool found = false;
+	bool found;
 
 	rcu_read_lock();
-	list_for_each_entry_rcu(vm, &kt_vms, node) {
-		if (READ_ONCE(vm->key) == kvm) {
-			found = true;
-			break;
-		}
-	}
+	found = kt_vm_lookup(kvm);
 	rcu_read_unlock();
 	return found;
 }
@@ -149,11 +169,17 @@ static struct kt_vm *kt_vm_alloc_locked(struct kvm *kvm, u8 isa)
 	INIT_LIST_HEAD(&vm->vcpus);
 	atomic_set_release(&vm->state, KT_NEW);
 	list_add_tail_rcu(&vm->node, &kt_vms);
+	hlist_add_head_rcu(&vm->hnode, kt_vm_bucket(kvm));
 	kt_nr_vms++;
 	return vm;
 }
 
-static struct kt_vcpu *kt_vcpu_create(struct kvm_vcpu *vcpu, u8 isa)
+/*
+ * First sight of @vcpu, on its own thread: take an entry from the pool. New
+ * entries are only made if they can be freed again (@can_free: the VM
+ * teardown hook is armed).
+ */
+struct kt_vcpu *kt_vcpu_create(struct kvm_vcpu *vcpu, u8 isa, bool can_free)
 {
 	struct kvm *kvm = vcpu->kvm;
 	int pid = READ_ONCE(kt_pid_filter);
@@ -161,10 +187,10 @@ static struct kt_vcpu *kt_vcpu_create(struct kvm_vcpu *vcpu, u8 isa)
 	unsigned long flags;
 	struct kt_vm *vm;
 
-	if (pid && kvm->userspace_pid != pid)
+	if (!kt_pid_match(pid, kvm->userspace_pid))
 		return NULL;
 	/* Without the teardown hook we could never free the entry. */
-	if (!kt_teardown_armed()) {
+	if (!can_free) {
 		kt_count(KT_C_UNTRACKED);
 		return NULL;
 	}
@@ -179,7 +205,7 @@ static struct kt_vcpu *kt_vcpu_create(struct kvm_vcpu *vcpu, u8 isa)
 	}
 
 	raw_spin_lock_irqsave(&kt_lock, flags);
-	vm = kt_vm_lookup_locked(kvm);
+	vm = kt_vm_lookup(kvm);
 	if (!vm)
 		vm = kt_vm_alloc_locked(kvm, isa);
 	if (!vm) {
@@ -194,31 +220,89 @@ static struct kt_vcpu *kt_vcpu_create(struct kvm_vcpu *vcpu, u8 isa)
 	list_del(&v->vm_node);
 
 	v->vm = vm;
+	v->pid = vm->pid;
 	v->vcpu_id = vcpu->vcpu_id;
 	v->isa = isa;
 	v->dir = NULL;
 	v->epoch = READ_ONCE(kt_epoch);
+	/* a new identity for wakeups in flight; see kt_krp_wake_ret() */
+	WRITE_ONCE(v->gen, v->gen + 1);
 	WRITE_ONCE(v->key, vcpu);
+	WRITE_ONCE(v->task, current);
+	kt_halt_seen_set(v, vcpu);
 	atomic_set_release(&v->state, KT_NEW);
 	list_add_tail_rcu(&v->vm_node, &vm->vcpus);
 	hlist_add_head_rcu(&v->hnode, kt_bucket(vcpu));
+	hlist_add_head_rcu(&v->tnode, kt_task_bucket(current));
 	kt_nr_vcpus++;
 out_unlock:
 	raw_spin_unlock_irqrestore(&kt_lock, flags);
 
 	if (v) {
 		this_cpu_write(kt_last_vcpu, v);
-		queue_work(system_wq, &kt_work);
+		kt_kick_work();
 	}
 	return v;
 }
 
-/* Find or create the entry of @vcpu; called on @vcpu's own thread. */
-struct kt_vcpu *kt_vcpu_get(struct kvm_vcpu *vcpu, u8 isa)
+/* Remember KVM's halt-polling stats of @vcpu, on its thread. */
+void kt_halt_seen_set(struct kt_vcpu *v, const struct kvm_vcpu *vcpu)
 {
-	struct kt_vcpu *v = kt_vcpu_find(vcpu);
+	const struct kvm_vcpu_stat_generic *g = &vcpu->stat.generic;
 
-	return likely(v) ? v : kt_vcpu_create(vcpu, isa);
+	v->halt_seen.attempted = READ_ONCE(g->halt_attempted_poll);
+	v->halt_seen.successful = READ_ONCE(g->halt_successful_poll);
+	v->halt_seen.invalid = READ_ONCE(g->halt_poll_invalid);
+	v->halt_seen.wakeup = READ_ONCE(g->halt_wakeup);
+	v->halt_seen.piw = atomic64_read(&v->wake.piw);
+	v->halt_seen.gen = READ_ONCE(kt_halt_gen);
+}
+
+/* @v now runs on another thread (the VMM moved it): rehash it. */
+void kt_vcpu_set_task(struct kt_vcpu *v)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&kt_lock, flags);
+	/* not if kt_vm_kill_locked() unhashed it meanwhile */
+	if (atomic_read(&v->state) != KT_DEAD) {
+		hlist_del_rcu(&v->tnode);
+		WRITE_ONCE(v->task, current);
+		hlist_add_head_rcu(&v->tnode, kt_task_bucket(current));
+	}
+	raw_spin_unlock_irqrestore(&kt_lock, flags);
+}
+
+/*
+ * kvm_userspace_exit: KVM_RUN is returning to userspace on this thread, and
+ * KVM has already put the vCPU, so it is found by thread: the last vCPU this
+ * thread ran has its exit, if one is open, handled in userspace. A thread
+ * that runs several vCPUs in turn has at most one of them in KVM_RUN.
+ */
+void kt_user_exit(void)
+{
+	struct kt_vcpu *v = this_cpu_read(kt_last_vcpu);
+	bool found = false;
+
+	if (likely(v && READ_ONCE(v->task) == current && READ_ONCE(v->key))) {
+		kt_vcpu_own(v);
+		if (likely(v->st.open.ts)) {
+			kt_stats_user(&v->st);
+			return;
+		}
+	}
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(v, kt_task_bucket(current), tnode) {
+		if (READ_ONCE(v->task) != current || !READ_ONCE(v->key))
+			continue;
+		found = true;
+		kt_vcpu_own(v);
+		if (v->st.open.ts)
+			kt_stats_user(&v->st);
+	}
+	rcu_read_unlock();
+	if (!found)
+		kt_count(KT_C_UNTRACKED);
 }
 
 static void kt_vm_kill_locked(struct kt_vm *vm)
@@ -227,6 +311,7 @@ static void kt_vm_kill_locked(struct kt_vm *vm)
 
 	list_for_each_entry(v, &vm->vcpus, vm_node) {
 		hlist_del_rcu(&v->hnode);
+		hlist_del_rcu(&v->tnode);
 		/*
 		 * Also out of the per-CPU caches: the struct kvm_vcpu may be
 		 * freed and reused by a new VM before kt_work recycles us.
@@ -236,6 +321,7 @@ static void kt_vm_kill_locked(struct kt_vm *vm)
 		kt_nr_vcpus--;
 	}
 	list_del_rcu(&vm->node);
+	hlist_del_rcu(&vm->hnode);
 	atomic_set(&vm->state, KT_DEAD);
 	list_add_tail(&vm->dead_node, &kt_dead_vms);
 	kt_nr_vms--;
@@ -248,13 +334,13 @@ void kt_vm_destroy(const struct kvm *kvm)
 	struct kt_vm *vm;
 
 	raw_spin_lock_irqsave(&kt_lock, flags);
-	vm = kt_vm_lookup_locked(kvm);
+	vm = kt_vm_lookup(kvm);
 	if (vm)
 		kt_vm_kill_locked(vm);
 	raw_spin_unlock_irqrestore(&kt_lock, flags);
 
 	if (vm)
-		queue_work(system_wq, &kt_work);
+		kt_kick_work();
 }
 
 /*
@@ -270,7 +356,7 @@ void kt_state_flush(void)
 		kt_vm_kill_locked(list_first_entry(&kt_vms, struct kt_vm, node));
 	raw_spin_unlock_irqrestore(&kt_lock, flags);
 
-	queue_work(system_wq, &kt_work);
+	kt_kick_work();
 	flush_work(&kt_work);
 }
 
@@ -281,11 +367,12 @@ static void kt_vm_recycle(struct kt_vm *vm)
 
 	list_for_each_entry_safe(v, tmp, &vm->vcpus, vm_node) {
 		WRITE_ONCE(v->key, NULL);
+		WRITE_ONCE(v->task, NULL);
 		v->vm = NULL;
 		v->dir = NULL;
 		memset(&v->st, 0, sizeof(v->st));
-		atomic64_set(&v->wake_piw, 0);
-		atomic64_set(&v->wake_other, 0);
+		atomic64_set(&v->wake.piw, 0);
+		v->piw_base = 0;
 		atomic_set(&v->state, KT_FREE);
 		raw_spin_lock_irqsave(&kt_lock, flags);
 		list_move(&v->vm_node, &kt_free_vcpus);
@@ -303,6 +390,13 @@ static void kt_vm_recycle(struct kt_vm *vm)
  * The only place that creates or removes per-VM debugfs directories. A work
  * item never runs concurrently with itself, so teardown and creation are
  * serialised without a lock.
+ *
+ * Dead VMs go first, so that a new VM can take the name of one that just
+ * died. A directory that cannot be created yet stays pending and is retried
+ * on every later run: KVM removes its own "<pid>-<fd>" directory before
+ * kvm_arch_destroy_vm(), so a new VM may reuse that name (its fd) while the
+ * old VM's kvmtrace directory still exists; the old VM's teardown then
+ * queues the run that succeeds.
  */
 static void kt_work_fn(struct work_struct *work)
 {
@@ -328,7 +422,8 @@ static void kt_work_fn(struct work_struct *work)
 		vm = &kt_vm_pool[i];
 		if (atomic_read_acquire(&vm->state) != KT_NEW)
 			continue;
-		kt_debugfs_add_vm(vm);
+		if (kt_debugfs_add_vm(vm))
+			continue;	/* still KT_NEW: retried next run */
 		atomic_cmpxchg(&vm->state, KT_NEW, KT_LIVE);
 	}
 	for (i = 0; i < kt_max_vcpus; i++) {
@@ -337,7 +432,8 @@ static void kt_work_fn(struct work_struct *work)
 		if (atomic_read_acquire(&v->state) != KT_NEW ||
 		    atomic_read(&v->vm->state) != KT_LIVE)
 			continue;
-		kt_debugfs_add_vcpu(v);
+		if (kt_debugfs_add_vcpu(v))
+			continue;
 		atomic_cmpxchg(&v->state, KT_NEW, KT_LIVE);
 	}
 }
@@ -348,10 +444,10 @@ void kt_snap_vcpu(struct kt_snap *s, const struct kt_vcpu *v)
 	s->isa = v->isa;
 	s->nr_vcpus++;
 	/* pairs with kt_vcpu_own(): a current epoch means zeroed counters */
-	if (smp_load_acquire(&v->epoch) == READ_ONCE(kt_epoch))
-		kt_stats_merge(&s->st, &v->st, v->isa);
-	s->wake_piw += atomic64_read(&v->wake_piw);
-	s->wake_other += atomic64_read(&v->wake_other);
+	if (smp_load_acquire(&v->epoch) != READ_ONCE(kt_epoch))
+		return;
+	kt_stats_merge(&s->st, &v->st, v->isa);
+	s->wake_piw += atomic64_read(&v->wake.piw) - READ_ONCE(v->piw_base);
 }
 
 void kt_snap_vm(struct kt_snap *s, const struct kt_vm *vm)
@@ -367,17 +463,12 @@ void kt_snap_vm(struct kt_snap *s, const struct kt_vm *vm)
 
 /*
  * Start a new epoch: every vCPU zeroes its own counters on its next event
- * (kt_vcpu_own()) and readers ignore older epochs meanwhile. Open exits are
- * dropped through kt_gen. The caller serialises control commands.
+ * (kt_vcpu_own()), PIW counts included, and readers ignore older epochs
+ * meanwhile. Open exits are dropped through kt_gen. The caller serialises
+ * control commands.
  */
 void kt_state_reset(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < kt_max_vcpus; i++) {
-		atomic64_set(&kt_vcpu_pool[i].wake_piw, 0);
-		atomic64_set(&kt_vcpu_pool[i].wake_other, 0);
-	}
 	WRITE_ONCE(kt_gen, kt_gen + 1);
 	WRITE_ONCE(kt_epoch, kt_epoch + 1);
 }
@@ -386,7 +477,8 @@ size_t kt_state_memory(void)
 {
 	return array_size(kt_max_vms, sizeof(*kt_vm_pool)) +
 	       array_size(kt_max_vcpus, sizeof(*kt_vcpu_pool)) +
-	       (sizeof(*kt_vcpu_hash) << kt_hash_bits);
+	       (2 * sizeof(*kt_vcpu_hash) << kt_vcpu_hash_bits) +
+	       (sizeof(*kt_vm_hash) << kt_vm_hash_bits);
 }
 
 void kt_state_summary(struct seq_file *m)
@@ -403,7 +495,7 @@ void kt_state_summary(struct seq_file *m)
 			continue;
 		/* pairs with kt_vcpu_own() */
 		if (smp_load_acquire(&v->epoch) == epoch)
-			exits += READ_ONCE(v->st.exits);
+			exits += kt_stats_exits(&v->st);
 	}
 
 	seq_printf(m, "vms %u\n", READ_ONCE(kt_nr_vms));
@@ -431,11 +523,20 @@ int kt_state_init(void)
 					  sizeof(*kt_vcpu_pool)));
 	if (!kt_vcpu_pool)
 		goto err_free_vms;
-	kt_hash_bits = kt_hash_bits_for(kt_max_vcpus);
-	kt_vcpu_hash = kcalloc(1U << kt_hash_bits, sizeof(*kt_vcpu_hash),
-			       GFP_KERNEL);
+	kt_vcpu_hash_bits = kt_hash_bits_for(kt_max_vcpus);
+	kt_vm_hash_bits = kt_hash_bits_for(kt_max_vms);
+	kt_vcpu_hash = kvcalloc(1U << kt_vcpu_hash_bits, sizeof(*kt_vcpu_hash),
+				GFP_KERNEL);
 	if (!kt_vcpu_hash)
 		goto err_free_vcpus;
+	kt_task_hash = kvcalloc(1U << kt_vcpu_hash_bits, sizeof(*kt_task_hash),
+				GFP_KERNEL);
+	if (!kt_task_hash)
+		goto err_free_vcpu_hash;
+	kt_vm_hash = kvcalloc(1U << kt_vm_hash_bits, sizeof(*kt_vm_hash),
+			      GFP_KERNEL);
+	if (!kt_vm_hash)
+		goto err_free_task_hash;
 
 	for (i = 0; i < kt_max_vms; i++) {
 		kt_vm_pool[i].kind = KT_OBJ_VM;
@@ -448,6 +549,10 @@ int kt_state_init(void)
 	}
 	return 0;
 
+err_free_task_hash:
+	kvfree(kt_task_hash);
+err_free_vcpu_hash:
+	kvfree(kt_vcpu_hash);
 err_free_vcpus:
 	vfree(kt_vcpu_pool);
 err_free_vms:
@@ -460,7 +565,9 @@ err:
 void kt_state_exit(void)
 {
 	cancel_work_sync(&kt_work);
-	kfree(kt_vcpu_hash);
+	kvfree(kt_vm_hash);
+	kvfree(kt_task_hash);
+	kvfree(kt_vcpu_hash);
 	vfree(kt_vcpu_pool);
 	kfree(kt_vm_pool);
 }

@@ -1,30 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Counter updates. kt_stats_exit(), kt_stats_entry() and kt_stats_halt() run
- * on the owning vCPU's thread only, with preemption disabled, so they use
- * plain increments. A reader on another CPU may race with them: slot tables
- * (MSRs, latency slots, unknown codes) publish a slot's key before the slot
- * becomes visible, so a reader never attributes counts to the wrong key.
+ * Counter updates that are not inlined into the exit path (see stats.h),
+ * the clock, and the merge of per-vCPU counters for readers.
+ *
+ * Everything here runs on the owning vCPU's thread, except kt_stats_merge(),
+ * which readers run on a private copy. A reader on another CPU may race
+ * with the writer: slot tables (MSRs, latency slots, unknown codes) publish
+ * a slot's key before the slot becomes visible, so a reader never
+ * attributes counts to the wrong key.
  */
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/sched/clock.h>
 #include <asm/barrier.h>
+#include <asm/cpufeature.h>
+#include <asm/tsc.h>
 #include <asm/svm.h>
 #include <asm/vmx.h>
 
 #include "kvmtrace.h"
 
-int kt_code_idx(u8 isa, u32 code)
+DEFINE_STATIC_KEY_TRUE(kt_clock_tsc);
+u32 kt_clock_mult;
+
+/*
+ * Use the TSC if the kernel trusts it across CPUs (it is not marked
+ * unstable) and its rate is known; the vCPU thread may migrate between an
+ * exit and the next entry.
+ */
+void kt_clock_init(void)
 {
-	if (isa == KT_ISA_VMX)
-		return code < KT_VMX_CODES ? code : -1;
-	if (code < KT_SVM_LOW_CODES)
-		return code;
-	if (code - KT_SVM_HIGH_BASE < KT_SVM_HIGH_CODES)
-		return KT_SVM_LOW_CODES + code - KT_SVM_HIGH_BASE;
-	return -1;
+	u64 mult = tsc_khz ? div_u64((u64)NSEC_PER_MSEC << KT_CLOCK_SHIFT,
+				     tsc_khz) : 0;
+
+	if (boot_cpu_has(X86_FEATURE_TSC) && !check_tsc_unstable() &&
+	    mult && mult <= U32_MAX) {
+		kt_clock_mult = mult;
+		pr_debug("clock: TSC at %u kHz\n", tsc_khz);
+		return;
+	}
+	static_branch_disable(&kt_clock_tsc);
+	pr_info("clock: local_clock(), the TSC is unstable or unknown\n");
 }
 
 u32 kt_idx_code(u8 isa, int idx)
@@ -34,43 +51,39 @@ u32 kt_idx_code(u8 isa, int idx)
 	return idx;
 }
 
-static bool kt_code_is_hlt(u8 isa, u32 code)
-{
-	return isa == KT_ISA_VMX ? code == EXIT_REASON_HLT :
-				   code == SVM_EXIT_HLT;
-}
-
-/* Nested page fault exits: SVM NPF, VMX EPT violation and misconfig. */
-bool kt_code_is_npf(u8 isa, u32 code)
-{
-	if (isa == KT_ISA_VMX)
-		return code == EXIT_REASON_EPT_VIOLATION ||
-		       code == EXIT_REASON_EPT_MISCONFIG;
-	return code == SVM_EXIT_NPF;
-}
-
-/* Classify the open NPF exit, if any, when it ends (entry or next exit). */
-static void kt_npf_close(struct kt_stats *st)
-{
-	if (!st->npf_open)
-		return;
-	st->npf_open = false;
-	if (!st->npf_mmio_seen)
-		WRITE_ONCE(st->npf_fault, st->npf_fault + 1);
-}
-
-/* KVM emulated an MMIO access: the open NPF exit, if any, was MMIO. */
+/*
+ * KVM emulated an MMIO access (kvm_mmio, or VMX's kvm_fast_mmio for
+ * ioeventfd writes on EPT misconfig): the open NPF exit, if any, was MMIO.
+ */
 void kt_stats_mmio(struct kt_stats *st)
 {
-	if (!st->npf_open || st->npf_mmio_seen)
+	if (!st->open.npf || st->open.npf_mmio)
 		return;
-	st->npf_mmio_seen = true;
+	st->open.npf_mmio = true;
 	WRITE_ONCE(st->npf_mmio, st->npf_mmio + 1);
 }
 
-unsigned int kt_hist_bucket(u64 ns)
+/* All exits: the exit path counts only by reason, so add them up. */
+u64 kt_stats_exits(const struct kt_stats *st)
 {
-	return ns ? min_t(unsigned int, ilog2(ns), KT_HIST_BUCKETS - 1) : 0;
+	u64 sum = READ_ONCE(st->unknown_lost);
+	unsigned int i;
+
+	for (i = 0; i < KT_NR_CODES; i++)
+		sum += READ_ONCE(st->count[i]);
+	for (i = 0; i < KT_UNKNOWN_SLOTS; i++)
+		sum += READ_ONCE(st->unknown[i].count);
+	return sum;
+}
+
+u64 kt_hist_sum(const struct kt_hist *h)
+{
+	u64 sum = 0;
+	unsigned int b;
+
+	for (b = 0; b < KT_HIST_BUCKETS; b++)
+		sum += READ_ONCE(h->b[b]);
+	return sum;
 }
 
 static void kt_hist_add(struct kt_hist *dst, const struct kt_hist *src)
@@ -81,7 +94,7 @@ static void kt_hist_add(struct kt_hist *dst, const struct kt_hist *src)
 		dst->b[i] += src->b[i];
 }
 
-static void kt_unknown_add(struct kt_stats *st, u32 code, u64 n)
+void kt_unknown_add(struct kt_stats *st, u32 code, u64 n)
 {
 	struct kt_unknown *u;
 	unsigned int i;
@@ -122,127 +135,107 @@ static struct kt_msr *kt_msr_slot(struct kt_stats *st, u32 index)
 	return NULL;
 }
 
-static struct kt_hist *kt_lat_hist(struct kt_stats *st, int idx, u32 code)
+/*
+ * The latency histograms of reason @idx (code @code), both kinds, when the
+ * reason has no slot yet: give it the next free one, or OTHER.
+ */
+struct kt_hist *kt_lat_slot_new(struct kt_stats *st, int idx, u32 code)
 {
 	struct kt_lat *l;
 	u32 n;
 
 	if (idx < 0)
-		return &st->lat_other;
+		return st->lat_other;
 	if (st->lat_map[idx])
-		return &st->lat[st->lat_map[idx] - 1].h;
+		return st->lat[st->lat_map[idx] - 1].h;
 	n = st->lat_used;
 	if (n == KT_LAT_SLOTS)
-		return &st->lat_other;
+		return st->lat_other;
 	l = &st->lat[n];
 	l->code = code;
 	st->lat_map[idx] = n + 1;
 	/* code before lat_used; pairs with kt_stats_merge() */
 	smp_store_release(&st->lat_used, n + 1);
-	return &l->h;
+	return l->h;
 }
 
-static void kt_count_msr(struct kt_stats *st, u32 index, bool write)
+/* An MSR exit: count it by index, read or write. */
+void kt_count_msr(struct kt_stats *st, u8 isa, u32 code, u64 info1,
+		  u32 index)
 {
-	struct kt_msr *m = kt_msr_slot(st, index);
+	bool write = isa == KT_ISA_VMX ? code == EXIT_REASON_MSR_WRITE :
+					 info1 != 0;
+	struct kt_msr *m = st->msr_last;
+
+	/* MSR exits come in storms of one MSR: look up only on a change */
+	if (!m || m->index != index) {
+		m = kt_msr_slot(st, index);
+		st->msr_last = m;
+	}
 
 	if (!m) {
 		if (write)
-			st->msr_lost_writes++;
+			kt_inc(st->msr_lost_writes);
 		else
-			st->msr_lost_reads++;
+			kt_inc(st->msr_lost_reads);
 	} else if (write) {
-		WRITE_ONCE(m->writes, m->writes + 1);
+		kt_inc(m->writes);
 	} else {
-		WRITE_ONCE(m->reads, m->reads + 1);
+		kt_inc(m->reads);
 	}
 }
 
-/*
- * Account one exit. @info1 and @msr are only used for MSR exits: @msr is the
- * guest's ECX, @info1 tells SVM's RDMSR (0) from WRMSR (1).
- */
-void kt_stats_exit(struct kt_stats *st, u8 isa, u32 code, u64 info1,
-		   u32 msr)
+/* VMX: count the flag bits above the basic exit reason. */
+void kt_vmx_flags(struct kt_stats *st, u32 flags)
 {
-	int idx = kt_code_idx(isa, code);
+	if (flags & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		kt_inc(st->vmx_flags[KT_VMX_FAILED_ENTRY]);
+	if (flags & KT_VMX_BUS_LOCK_BIT)
+		kt_inc(st->vmx_flags[KT_VMX_BUS_LOCK]);
+	if (flags & VMX_EXIT_REASONS_SGX_ENCLAVE_MODE)
+		kt_inc(st->vmx_flags[KT_VMX_ENCLAVE]);
+	if (flags & ~(VMX_EXIT_REASONS_FAILED_VMENTRY | KT_VMX_BUS_LOCK_BIT |
+		      VMX_EXIT_REASONS_SGX_ENCLAVE_MODE))
+		kt_inc(st->vmx_flags[KT_VMX_OTHER_FLAGS]);
+}
 
-	/* an entry was missed (e.g. while disabled) */
-	kt_npf_close(st);
-	if (kt_code_is_npf(isa, code)) {
-		st->npf_open = true;
-		st->npf_mmio_seen = false;
-	}
-
-	st->exits++;
-	if (idx >= 0)
-		WRITE_ONCE(st->count[idx], st->count[idx] + 1);
+/* kvm_halt_poll_ns: KVM changed the vCPU's halt_poll_ns from @old to @new. */
+void kt_stats_poll_ns(struct kt_stats *st, bool grow, u32 new, u32 old)
+{
+	if (grow)
+		kt_inc(st->poll_grow);
 	else
-		kt_unknown_add(st, code, 1);
-
-	if (isa == KT_ISA_VMX) {
-		if (code == EXIT_REASON_MSR_WRITE ||
-		    code == EXIT_REASON_MSR_READ)
-			kt_count_msr(st, msr, code == EXIT_REASON_MSR_WRITE);
-	} else if (code == SVM_EXIT_MSR) {
-		kt_count_msr(st, msr, info1 != 0);
-	}
-
-	st->exit_idx = idx;
-	st->exit_code = code;
-	st->exit_hlt = kt_code_is_hlt(isa, code);
-	st->exit_gen = READ_ONCE(kt_gen);
-	st->exit_ts = local_clock();
+		kt_inc(st->poll_shrink);
+	WRITE_ONCE(st->poll_ns, new);
 }
 
-/*
- * Close the exit opened by kt_stats_exit(). Returns the exit handling time in
- * ns, or 0 if there was no open exit (first entry after load, reset, enable
- * or disable).
- */
-u64 kt_stats_entry(struct kt_stats *st)
-{
-	u64 ts = st->exit_ts;
-	u64 now, delta;
-	unsigned int b;
-
-	kt_npf_close(st);
-	if (!ts)
-		return 0;
-	st->exit_ts = 0;
-	if (st->exit_gen != READ_ONCE(kt_gen))
-		return 0;
-
-	/* The vCPU may have migrated; local_clock() is not synchronised. */
-	now = local_clock();
-	delta = now > ts ? now - ts : 1;
-	b = kt_hist_bucket(delta);
-	if (st->exit_hlt) {
-		st->hlt_exit_ns += delta;
-		WRITE_ONCE(st->lat_hlt.b[b], st->lat_hlt.b[b] + 1);
-	} else {
-		struct kt_hist *h = kt_lat_hist(st, st->exit_idx,
-						st->exit_code);
-
-		st->exit_ns += delta;
-		WRITE_ONCE(h->b[b], h->b[b] + 1);
-	}
-	return delta;
-}
-
-void kt_stats_halt(struct kt_stats *st, u64 ns, bool waited, bool valid)
+/* kvm_vcpu_wakeup: a halt of @ns ended; the thread slept if @waited. */
+void kt_stats_halt(struct kt_stats *st, u64 ns, bool waited,
+		   enum kt_poll poll)
 {
 	unsigned int b = kt_hist_bucket(ns);
 
-	st->halts++;
+	kt_inc(st->halts);
+	switch (poll) {
+	case KT_POLL_INVALID:
+		kt_inc(st->halt_invalid);
+		fallthrough;
+	case KT_POLL_SUCCESS:
+		kt_inc(st->poll_attempted);
+		kt_inc(st->poll_success);
+		break;
+	case KT_POLL_FAIL:
+		kt_inc(st->poll_attempted);
+		kt_inc(st->poll_fail);
+		break;
+	case KT_POLL_NONE:
+	case KT_POLL_UNKNOWN:
+		break;
+	}
 	if (waited)
-		st->poll_fail++;
-	else
-		st->poll_success++;
-	if (!valid)
-		st->halt_invalid++;
-	st->halted_ns += ns;
-	WRITE_ONCE(st->halt.b[b], st->halt.b[b] + 1);
+		kt_inc(st->waited);
+	kt_add(st->halted_ns, ns);
+	kt_inc(st->halt.b[b]);
 }
 
 /*
@@ -252,13 +245,17 @@ void kt_stats_halt(struct kt_stats *st, u64 ns, bool waited, bool valid)
  */
 void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa)
 {
-	unsigned int i, n;
+	unsigned int i, w, n;
 
-	dst->exits += READ_ONCE(src->exits);
-	dst->exit_ns += READ_ONCE(src->exit_ns);
-	dst->slow += READ_ONCE(src->slow);
+	for (w = 0; w < KT_WHERE_NR; w++) {
+		dst->exit_ns[w] += READ_ONCE(src->exit_ns[w]);
+		dst->slow[w] += READ_ONCE(src->slow[w]);
+		kt_hist_add(&dst->lat_other[w], &src->lat_other[w]);
+	}
 	for (i = 0; i < KT_NR_CODES; i++)
 		dst->count[i] += READ_ONCE(src->count[i]);
+	for (i = 0; i < KT_VMX_FLAGS_NR; i++)
+		dst->vmx_flags[i] += READ_ONCE(src->vmx_flags[i]);
 
 	for (i = 0; i < KT_UNKNOWN_SLOTS; i++) {
 		u64 cnt = READ_ONCE(src->unknown[i].count);
@@ -270,15 +267,16 @@ void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa)
 	}
 	dst->unknown_lost += READ_ONCE(src->unknown_lost);
 
-	/* pairs with kt_lat_hist() */
+	/* pairs with kt_lat_hists() */
 	n = smp_load_acquire(&src->lat_used);
 	for (i = 0; i < n; i++) {
 		u32 code = src->lat[i].code;
+		struct kt_hist *h = kt_lat_hists(dst, kt_code_idx(isa, code),
+						 code);
 
-		kt_hist_add(kt_lat_hist(dst, kt_code_idx(isa, code), code),
-			    &src->lat[i].h);
+		for (w = 0; w < KT_WHERE_NR; w++)
+			kt_hist_add(&h[w], &src->lat[i].h[w]);
 	}
-	kt_hist_add(&dst->lat_other, &src->lat_other);
 	kt_hist_add(&dst->lat_hlt, &src->lat_hlt);
 
 	for (i = 0; i < KT_MSR_SLOTS; i++) {
@@ -304,12 +302,15 @@ void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa)
 
 	dst->hlt_exit_ns += READ_ONCE(src->hlt_exit_ns);
 	dst->halts += READ_ONCE(src->halts);
+	dst->poll_attempted += READ_ONCE(src->poll_attempted);
 	dst->poll_success += READ_ONCE(src->poll_success);
 	dst->poll_fail += READ_ONCE(src->poll_fail);
+	dst->waited += READ_ONCE(src->waited);
 	dst->halt_invalid += READ_ONCE(src->halt_invalid);
 	dst->halted_ns += READ_ONCE(src->halted_ns);
 	dst->poll_grow += READ_ONCE(src->poll_grow);
 	dst->poll_shrink += READ_ONCE(src->poll_shrink);
 	dst->poll_ns = max(dst->poll_ns, READ_ONCE(src->poll_ns));
+	dst->wake_other += READ_ONCE(src->wake_other);
 	kt_hist_add(&dst->halt, &src->halt);
 }
