@@ -42,29 +42,35 @@ SHELLCHECK_FILES = $(shell cd $(CURDIR) && for f in $(PROJECT_FILES); do \
 # Fail the build on any compiler, sparse or modpost warning.
 WARN_RE := '(warning|error):|^WARNING:'
 
-.PHONY: all modules clean install dkms-install help deps kernels kmod-line \
+.PHONY: all modules debug clean install dkms-install help deps kernels kmod-line kmod-variant \
 	harness-line selftests tools style check check-harness vm demo bench
 
 all: modules
 
 help:
 	@echo 'make [KDIR=<tree>]      build the host modules for KDIR (default: running kernel)'
+	@echo 'make debug [KDIR=...]   the same with in-module self-tests and fault injection'
 	@echo 'make install            install them for KDIR and run depmod'
 	@echo 'make dkms-install       register with DKMS, build and install for the running kernel'
 	@echo 'make demo               set up, boot the proving ground, show kvmtrace on two running VMs'
 	@echo 'make check              set up everything and run all tests (the CI entry point)'
 	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios'
 	@echo 'make tools              build kvmtop and the other userspace tools'
-	@echo 'make check-harness      prove the proving ground catches a WARN, a hang, a failure'
+	@echo 'make check-harness      prove the proving ground catches splats, hangs, failures, skips'
 	@echo 'make vm [LINE=6.12]     interactive root shell in the proving ground'
 	@echo 'make style              checkpatch --strict over every C/header/asm file'
+	@echo 'make shellcheck         shellcheck over every shell script'
 	@echo 'make deps | kernels     install Debian packages | fetch and prepare the kernels'
 	@echo 'make clean              remove build products'
 
 modules:
 	@test -f $(KDIR)/Makefile || { echo "kvmtune: no kernel build tree at $(KDIR);" \
 		"install linux-headers-$(KERNELRELEASE) or pass KDIR=<tree>" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(DEBUG_FLAGS) modules
+
+# Debug modules: self-tests at load, fault injection (Documentation/kvmtrace.rst).
+debug:
+	$(MAKE) modules DEBUG_FLAGS=CONFIG_KVMTRACE_DEBUG=y
 
 # The release of the tree being built for, which need not be the running one.
 # (utsrelease.h, not config/kernel.release, which Debian's 6.1 headers get
@@ -95,17 +101,24 @@ kernels:
 	$(VM)/kernel-supply.sh $(LINE)
 
 # Build the host modules for one supplied kernel line into build/LINE/mod,
-# clean at W=1 and under sparse (C=2 checks every file, not only rebuilt ones).
+# and their debug variant (in-module self-tests, fault injection) into
+# build/LINE/mod-debug, clean at W=1 and under sparse (C=2 checks every
+# file, not only rebuilt ones).
 kmod-line:
+	@$(MAKE) --no-print-directory kmod-variant VARIANT=mod
+	@$(MAKE) --no-print-directory kmod-variant VARIANT=mod-debug \
+		DEBUG_FLAGS=CONFIG_KVMTRACE_DEBUG=y
+
+kmod-variant:
 	@. $(KVMTUNE_CACHE)/$(LINE)/env && \
-	mkdir -p $(BUILD)/$(LINE)/mod && \
-	cp -ru Kbuild kmod $(BUILD)/$(LINE)/mod/ && \
-	$(MAKE) -C $$KDIR M=$(BUILD)/$(LINE)/mod W=1 C=2 modules \
-		>$(BUILD)/$(LINE)/mod.log 2>&1; rc=$$?; \
-	cat $(BUILD)/$(LINE)/mod.log; \
+	mkdir -p $(BUILD)/$(LINE)/$(VARIANT) && \
+	cp -ru Kbuild kmod $(BUILD)/$(LINE)/$(VARIANT)/ && \
+	$(MAKE) -C $$KDIR M=$(BUILD)/$(LINE)/$(VARIANT) W=1 C=2 $(DEBUG_FLAGS) \
+		modules >$(BUILD)/$(LINE)/$(VARIANT).log 2>&1; rc=$$?; \
+	cat $(BUILD)/$(LINE)/$(VARIANT).log; \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi; \
-	if grep -Eq $(WARN_RE) $(BUILD)/$(LINE)/mod.log; then \
-		echo "kvmtune: warnings building for $$KVER" >&2; exit 1; fi
+	if grep -Eq $(WARN_RE) $(BUILD)/$(LINE)/$(VARIANT).log; then \
+		echo "kvmtune: warnings building $(VARIANT) for $$KVER" >&2; exit 1; fi
 
 # The planted faults of check-harness: modules for one line into
 # build/LINE/harness (clean at W=1 and under sparse), and the userspace

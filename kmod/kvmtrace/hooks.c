@@ -683,6 +683,10 @@ bool kt_symbols_resolved(void)
 
 static int kt_hook_arm(struct kt_hook *h)
 {
+	int ret = kt_fault_arm(h->target);
+
+	if (ret)
+		return ret;
 	switch (h->kind) {
 	case KT_TRACEPOINT:
 		if (!h->tp)

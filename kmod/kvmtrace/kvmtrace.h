@@ -63,6 +63,7 @@ struct kt_vm {
 	struct list_head node;		/* kt_vms (RCU) or the free list */
 	struct hlist_node hnode;	/* kt_vm_hash (RCU) */
 	struct list_head dead_node;	/* kt_dead_vms */
+	unsigned long dead_since;	/* jiffies */
 	const struct kvm *key;
 	struct list_head vcpus;		/* struct kt_vcpu.vm_node, RCU */
 	struct dentry *dir;
@@ -273,5 +274,28 @@ void kt_debugfs_init(void);
 void kt_debugfs_exit(void);
 int kt_debugfs_add_vm(struct kt_vm *vm);
 int kt_debugfs_add_vcpu(struct kt_vcpu *v);
+
+/* selftest.c, debug builds only: in-module self-tests and fault injection */
+#ifdef DEBUG
+int kt_selftests(void);
+void kt_state_selftest(unsigned int *failed);
+unsigned int kt_fault_teardown_delay_ms(void);
+int kt_fault_arm(const char *target);
+#else
+static inline int kt_selftests(void)
+{
+	return 0;
+}
+
+static inline unsigned int kt_fault_teardown_delay_ms(void)
+{
+	return 0;
+}
+
+static inline int kt_fault_arm(const char *target)
+{
+	return 0;
+}
+#endif
 
 #endif /* KVMTRACE_H */

@@ -108,6 +108,10 @@ static int __init kvmtrace_init(void)
 	ret = kt_state_init();
 	if (ret)
 		return ret;
+	/* debug builds: before any hook, on the still empty pools */
+	ret = kt_selftests();
+	if (ret)
+		goto err_state;
 	kt_debugfs_init();
 	ret = kt_hooks_init();
 	if (ret)
@@ -119,6 +123,7 @@ static int __init kvmtrace_init(void)
 
 err_debugfs:
 	kt_debugfs_exit();
+err_state:
 	kt_state_exit();
 	return ret;
 }

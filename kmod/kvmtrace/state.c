@@ -23,6 +23,7 @@
 #include <linux/kvm_host.h>
 #include <linux/log2.h>
 #include <linux/rculist.h>
+#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -61,11 +62,13 @@ static u32 kt_vm_seq;
 DEFINE_PER_CPU(struct kt_vcpu *, kt_last_vcpu);
 
 static void kt_work_fn(struct work_struct *work);
-static DECLARE_WORK(kt_work, kt_work_fn);
+static DECLARE_DELAYED_WORK(kt_work, kt_work_fn);
+/* kt_state_flush() in progress: no fault-injected delays */
+static bool kt_flushing;
 
 static void kt_kick_work(void)
 {
-	queue_work(system_wq, &kt_work);
+	mod_delayed_work(system_wq, &kt_work, 0);
 }
 
 unsigned long kt_counter_sum(enum kt_counter c)
@@ -323,6 +326,7 @@ static void kt_vm_kill_locked(struct kt_vm *vm)
 	list_del_rcu(&vm->node);
 	hlist_del_rcu(&vm->hnode);
 	atomic_set(&vm->state, KT_DEAD);
+	vm->dead_since = jiffies;
 	list_add_tail(&vm->dead_node, &kt_dead_vms);
 	kt_nr_vms--;
 }
@@ -356,8 +360,10 @@ void kt_state_flush(void)
 		kt_vm_kill_locked(list_first_entry(&kt_vms, struct kt_vm, node));
 	raw_spin_unlock_irqrestore(&kt_lock, flags);
 
+	WRITE_ONCE(kt_flushing, true);
 	kt_kick_work();
-	flush_work(&kt_work);
+	flush_delayed_work(&kt_work);
+	WRITE_ONCE(kt_flushing, false);
 }
 
 static void kt_vm_recycle(struct kt_vm *vm)
@@ -387,6 +393,36 @@ static void kt_vm_recycle(struct kt_vm *vm)
 }
 
 /*
+ * Dead VMs whose directory removal is held back by fault injection (debug
+ * builds: fault_teardown_delay_ms, which widens the window in which KVM
+ * has removed its own "<pid>-<fd>" directory but kvmtrace has not).
+ * Returns the jiffies until the first one is due, 0 if none.
+ */
+static unsigned long kt_hold_dead(struct list_head *dead)
+{
+	unsigned long delay = msecs_to_jiffies(kt_fault_teardown_delay_ms());
+	unsigned long wait = 0, flags;
+	struct kt_vm *vm, *tmp;
+	LIST_HEAD(held);
+
+	if (!delay || READ_ONCE(kt_flushing))
+		return 0;
+	list_for_each_entry_safe(vm, tmp, dead, dead_node) {
+		unsigned long left = vm->dead_since + delay - jiffies;
+
+		if (left > delay)	/* due (the subtraction wrapped) */
+			continue;
+		list_move_tail(&vm->dead_node, &held);
+		if (!wait || left < wait)
+			wait = max(left, 1UL);
+	}
+	raw_spin_lock_irqsave(&kt_lock, flags);
+	list_splice(&held, &kt_dead_vms);
+	raw_spin_unlock_irqrestore(&kt_lock, flags);
+	return wait;
+}
+
+/*
  * The only place that creates or removes per-VM debugfs directories. A work
  * item never runs concurrently with itself, so teardown and creation are
  * serialised without a lock.
@@ -401,7 +437,7 @@ static void kt_vm_recycle(struct kt_vm *vm)
 static void kt_work_fn(struct work_struct *work)
 {
 	struct kt_vm *vm, *tmp;
-	unsigned long flags;
+	unsigned long flags, wait;
 	LIST_HEAD(dead);
 	unsigned int i;
 
@@ -409,6 +445,7 @@ static void kt_work_fn(struct work_struct *work)
 	list_splice_init(&kt_dead_vms, &dead);
 	raw_spin_unlock_irqrestore(&kt_lock, flags);
 
+	wait = kt_hold_dead(&dead);
 	if (!list_empty(&dead)) {
 		list_for_each_entry(vm, &dead, dead_node)
 			debugfs_remove_recursive(vm->dir);
@@ -436,6 +473,8 @@ static void kt_work_fn(struct work_struct *work)
 			continue;
 		atomic_cmpxchg(&v->state, KT_NEW, KT_LIVE);
 	}
+	if (wait)
+		mod_delayed_work(system_wq, &kt_work, wait);
 }
 
 /* Counters of @v into @s; @s starts zeroed. */
@@ -512,6 +551,87 @@ void kt_state_summary(struct seq_file *m)
 	seq_printf(m, "dir_failures %lu\n", kt_counter_sum(KT_C_DIR_FAIL));
 }
 
+#ifdef DEBUG
+/* Self-test helpers: fake keys, only compared, never dereferenced. */
+static const struct kvm *kt_st_key(unsigned int i, bool present)
+{
+	return (const struct kvm *)(0x10000000UL + i * 0x1040UL +
+				    (present ? 0 : 8));
+}
+
+/* Time @n lookups of VMs that are not traced. */
+static u64 kt_st_time_misses(unsigned int n)
+{
+	u64 t0 = local_clock();
+	unsigned int i, found = 0;
+
+	for (i = 0; i < n; i++)
+		found += kt_vm_known(kt_st_key(i, false));
+	return found ? U64_MAX : local_clock() - t0;
+}
+
+/* Put @n fake VMs into the (empty) VM pool, or take them all out again. */
+static void kt_st_fill(unsigned int n)
+{
+	unsigned long flags;
+	struct kt_vm *vm;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&kt_lock, flags);
+	for (i = 0; i < n; i++) {
+		vm = list_first_entry(&kt_free_vms, struct kt_vm, node);
+		list_del(&vm->node);
+		vm->key = kt_st_key(i, true);
+		list_add_tail_rcu(&vm->node, &kt_vms);
+		hlist_add_head_rcu(&vm->hnode, kt_vm_bucket(vm->key));
+	}
+	raw_spin_unlock_irqrestore(&kt_lock, flags);
+}
+
+static void kt_st_empty(void)
+{
+	unsigned long flags;
+	struct kt_vm *vm;
+
+	raw_spin_lock_irqsave(&kt_lock, flags);
+	while (!list_empty(&kt_vms)) {
+		vm = list_first_entry(&kt_vms, struct kt_vm, node);
+		list_del_rcu(&vm->node);
+		hlist_del_rcu(&vm->hnode);
+		vm->key = NULL;
+		list_add(&vm->node, &kt_free_vms);
+	}
+	raw_spin_unlock_irqrestore(&kt_lock, flags);
+	synchronize_rcu();
+}
+
+/*
+ * An event of a vCPU whose VM cannot be traced (the VM pool is full) costs
+ * one hash lookup: the same with one VM traced as with the pool full.
+ */
+void kt_state_selftest(unsigned int *failed)
+{
+	u64 one, full;
+
+	if (kt_max_vms < 16 || !list_empty(&kt_vms))
+		return;
+	kt_st_fill(1);
+	one = kt_st_time_misses(20000);
+	kt_st_empty();
+	kt_st_fill(kt_max_vms);
+	full = kt_st_time_misses(20000);
+	kt_st_empty();
+	if (one == U64_MAX || full == U64_MAX || full > 4 * one + 100000) {
+		pr_err("self-test: VM lookup with %u VMs took %llu ns, with 1 %llu ns\n",
+		       kt_max_vms, full, one);
+		(*failed)++;
+		return;
+	}
+	pr_info("self-test: 20000 VM misses took %llu ns with %u VMs, %llu ns with 1\n",
+		full, kt_max_vms, one);
+}
+#endif
+
 int kt_state_init(void)
 {
 	unsigned int i;
@@ -564,7 +684,7 @@ err:
 /* All hooks are gone and kt_state_flush() has run. */
 void kt_state_exit(void)
 {
-	cancel_work_sync(&kt_work);
+	cancel_delayed_work_sync(&kt_work);
 	kvfree(kt_vm_hash);
 	kvfree(kt_task_hash);
 	kvfree(kt_vcpu_hash);
