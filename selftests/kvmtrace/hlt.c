@@ -256,6 +256,51 @@ static void run_wait(struct __test_metadata *_metadata, struct kvm_vm *vm,
 	ASSERT_TRUE(vcpu->done);
 }
 
+/*
+ * KVM zeroes a vCPU's halt_poll_ns at the end of a halt without a
+ * kvm_halt_poll_ns event when kvm.halt_poll_ns has become 0 meanwhile;
+ * the halt still polled. kvmtrace once decided "polled" from the vCPU's
+ * halt_poll_ns after the halt and missed it (KVM attempted 20, kvmtrace
+ * 19). Here: timer halts grow the vCPU's halt_poll_ns, then one halt
+ * blocks, the parameter drops to 0 under it, and an MSI ends it.
+ */
+TEST_F_TIMEOUT(hlt, param_drops_during_halt, 120)
+{
+	struct kvm_vcpu *vcpu = kvm_vm_vcpu(self->vm, 0);
+	struct kvm_wakeup timer = {
+		.role = KVM_WAKEUP_TIMER,
+		.count = K1,
+		.timer_ns = TIMER_NS,
+	};
+	struct kvm_wakeup recv = { .role = KVM_WAKEUP_IPI_RECV, .count = 1 };
+	u64 attempted, successful;
+	char path[512];
+
+	ASSERT_EQ(0, write_param("5000000"));
+	ASSERT_EQ(0, kvm_vcpu_set_wakeup(vcpu, &timer));
+	run_wait(_metadata, self->vm, kvm_vm_start(self->vm, NULL, NULL));
+	ASSERT_EQ(0, kvm_vcpu_set_wakeup(vcpu, &recv));
+	ASSERT_EQ(0, kvm_vm_start(self->vm, NULL, NULL));
+	ASSERT_TRUE(wait_blocking(vcpu));
+	ASSERT_EQ(0, write_param("0"));
+	ASSERT_EQ(0, kvm_vm_signal_msi(self->vm, 0, KVM_UTIL_WAKEUP_VECTOR));
+	run_wait(_metadata, self->vm, 0);
+
+	kt_path(path, sizeof(path), self->vm, 0, "hlt");
+	ASSERT_EQ(0, kt_read(path, &self->b));
+	attempted = vcpu_stat(_metadata, vcpu, "halt_attempted_poll");
+	successful = vcpu_stat(_metadata, vcpu, "halt_successful_poll");
+	TH_LOG("KVM attempted %llu successful %llu; kvmtrace %llu %llu %llu",
+	       attempted, successful, kt_val(&self->b, "poll_attempted", 0),
+	       kt_val(&self->b, "poll_success", 0),
+	       kt_val(&self->b, "poll_fail", 0));
+	/* the timer halts made KVM grow halt_poll_ns and poll */
+	EXPECT_LT(0ULL, attempted);
+	EXPECT_EQ(attempted, kt_val(&self->b, "poll_attempted", 0));
+	EXPECT_EQ(successful, kt_val(&self->b, "poll_success", 0));
+	EXPECT_EQ(attempted - successful, kt_val(&self->b, "poll_fail", 0));
+}
+
 TEST_F_TIMEOUT(hlt, against_kvm_stats, 120)
 {
 	struct kvm_vcpu *vcpu = kvm_vm_vcpu(self->vm, 0);
