@@ -56,13 +56,17 @@ banner "3. kvmtop --once (rates over one second)"
 "$kvmtop" --once -t 5 || kt_fail "kvmtop failed"
 
 banner "4. The debugfs files behind it"
+echo "latency: exits KVM handled in the kernel; user_latency: exits that went"
+echo "back to the VMM (vm-io's port I/O and MMIO are emulated in userspace)"
 for vm in "$D"/vms/*/; do
-	for f in exits msrs hlt wakeups; do
+	for f in exits msrs hlt wakeups stats; do
 		echo "\$ cat $vm$f"
 		cat "$vm$f"
 	done
-	echo "\$ cat ${vm}vcpu0/latency"
-	head -n 12 "${vm}vcpu0/latency"
+	for f in latency user_latency; do
+		echo "\$ head ${vm}vcpu0/$f"
+		head -n 8 "${vm}vcpu0/$f"
+	done
 done
 echo "\$ cat $D/summary"
 cat "$D/summary"
