@@ -17,20 +17,135 @@
 #include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/sort.h>
 #include <linux/string.h>
-#include <linux/threads.h>
 #include <linux/uaccess.h>
 #include <asm/svm.h>
 #include <asm/vmx.h>
 
-#include "kvmtrace.h"
+#include "control.h"
+#include "debugfs.h"
+#include "hooks.h"
+#include "names.h"
+#include "state.h"
+#include "stats.h"
 
 static struct dentry *kt_root;
 static struct dentry *kt_vms_dir;
-static DEFINE_MUTEX(kt_control_mutex);
+
+/*
+ * The keys of the "key value" files, from uapi/kvmtrace_keys.h: an enum to
+ * fill a file's values by key, and the names to print them with.
+ */
+struct kt_key {
+	const char *name;
+};
+
+enum {
+#define KVMTRACE_HLT_KEY(key, ...)	KT_HLT_##key,
+#include "uapi/kvmtrace_keys.h"
+	KT_HLT_NR
+};
+
+static const struct kt_key kt_HLT_keys[] = {
+#define KVMTRACE_HLT_KEY(key, ...)	{ #key },
+#include "uapi/kvmtrace_keys.h"
+};
+
+static_assert(ARRAY_SIZE(kt_HLT_keys) == KT_HLT_NR);
+
+/* where each plain counter of stats.h goes */
+#define KT_HLTC_KEY_COUNTER(key)	KT_HLT_##key,
+#define KT_HLTC_KEY_SUM(...)
+#define KT_HLTC_KEY_VALUE(...)
+static const u8 kt_hltc_key[KT_HLTC_NR] = {
+#define KVMTRACE_HLT_KEY(key, kind, ...)	KT_HLTC_KEY_##kind(key)
+#include "uapi/kvmtrace_keys.h"
+};
+
+enum {
+#define KVMTRACE_NPF_KEY(key, ...)	KT_NPF_##key,
+#include "uapi/kvmtrace_keys.h"
+	KT_NPF_NR
+};
+
+static const struct kt_key kt_NPF_keys[] = {
+#define KVMTRACE_NPF_KEY(key, ...)	{ #key },
+#include "uapi/kvmtrace_keys.h"
+};
+
+static_assert(ARRAY_SIZE(kt_NPF_keys) == KT_NPF_NR);
+
+enum {
+#define KVMTRACE_WAKEUPS_KEY(key, ...)	KT_WAKEUPS_##key,
+#include "uapi/kvmtrace_keys.h"
+	KT_WAKEUPS_NR
+};
+
+static const struct kt_key kt_WAKEUPS_keys[] = {
+#define KVMTRACE_WAKEUPS_KEY(key, ...)	{ #key },
+#include "uapi/kvmtrace_keys.h"
+};
+
+static_assert(ARRAY_SIZE(kt_WAKEUPS_keys) == KT_WAKEUPS_NR);
+
+enum {
+#define KVMTRACE_STATS_KEY(key, ...)	KT_STATS_##key,
+#include "uapi/kvmtrace_keys.h"
+	KT_STATS_NR
+};
+
+static const struct kt_key kt_STATS_keys[] = {
+#define KVMTRACE_STATS_KEY(key, ...)	{ #key },
+#include "uapi/kvmtrace_keys.h"
+};
+
+static_assert(ARRAY_SIZE(kt_STATS_keys) == KT_STATS_NR);
+
+enum {
+#define KVMTRACE_SUMMARY_KEY(key, ...)	KT_SUMMARY_##key,
+#include "uapi/kvmtrace_keys.h"
+	KT_SUMMARY_NR
+};
+
+static const struct kt_key kt_SUMMARY_keys[] = {
+#define KVMTRACE_SUMMARY_KEY(key, ...)	{ #key },
+#include "uapi/kvmtrace_keys.h"
+};
+
+static_assert(ARRAY_SIZE(kt_SUMMARY_keys) == KT_SUMMARY_NR);
+
+enum {
+#define KVMTRACE_CONTROL_KEY(key, ...)	KT_CONTROL_##key,
+#include "uapi/kvmtrace_keys.h"
+	KT_CONTROL_NR
+};
+
+static const struct kt_key kt_CONTROL_keys[] = {
+#define KVMTRACE_CONTROL_KEY(key, ...)	{ #key },
+#include "uapi/kvmtrace_keys.h"
+};
+
+static_assert(ARRAY_SIZE(kt_CONTROL_keys) == KT_CONTROL_NR);
+
+/* A value is a number unless the key has a word of its own. */
+static void kt_print_keys(struct seq_file *m, const struct kt_key *keys,
+			  const u64 *vals, const char *const *words,
+			  unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (words && words[i])
+			seq_printf(m, "%s %s\n", keys[i].name, words[i]);
+		else
+			seq_printf(m, "%s %llu\n", keys[i].name, vals[i]);
+	}
+}
+
+#define kt_print(m, file, vals, words)					\
+	kt_print_keys(m, kt_##file##_keys, vals, words, KT_##file##_NR)
 
 /* ---- per-VM / per-vCPU files ------------------------------------------- */
 
@@ -55,12 +170,12 @@ static void kt_show_exits(struct seq_file *m, struct kt_snap *s)
 		if (!st->count[i])
 			continue;
 		code = kt_idx_code(s->isa, i);
-		seq_printf(m, "%s 0x%x %llu\n", kt_reason_name(s->isa, code),
+		seq_printf(m, KVMTRACE_EXITS_FMT, kt_reason_name(s->isa, code),
 			   code, st->count[i]);
 	}
 	for (i = 0; i < KT_UNKNOWN_SLOTS && st->unknown[i].count; i++) {
 		code = st->unknown[i].code;
-		seq_printf(m, "%s 0x%x %llu\n", kt_reason_name(s->isa, code),
+		seq_printf(m, KVMTRACE_EXITS_FMT, kt_reason_name(s->isa, code),
 			   code, st->unknown[i].count);
 	}
 }
@@ -83,8 +198,9 @@ static void kt_show_msrs(struct seq_file *m, struct kt_snap *s)
 			msr[n++] = msr[i];
 	sort(msr, n, sizeof(msr[0]), kt_cmp_msr, NULL);
 	for (i = 0; i < n; i++)
-		seq_printf(m, "0x%x %s %llu %llu\n", msr[i].index,
-			   kt_msr_name(msr[i].index) ?: "-", msr[i].writes,
+		seq_printf(m, KVMTRACE_MSRS_FMT, msr[i].index,
+			   kt_msr_name(msr[i].index) ?: KVMTRACE_MSR_NO_NAME,
+			   msr[i].writes,
 			   msr[i].reads);
 }
 
@@ -142,19 +258,16 @@ static void kt_show_hlt(struct seq_file *m, struct kt_snap *s)
 	const struct kt_stats *st = &s->st;
 	u32 code = s->isa == KT_ISA_SVM ? SVM_EXIT_HLT : EXIT_REASON_HLT;
 	int idx = kt_code_idx(s->isa, code);
+	u64 v[KT_HLT_NR] = {
+		[KT_HLT_exits] = idx >= 0 ? st->count[idx] : 0,
+		[KT_HLT_exit_ns] = st->hlt_exit_ns,
+		[KT_HLT_poll_ns] = st->poll_ns,
+	};
+	unsigned int i;
 
-	seq_printf(m, "exits %llu\n", idx >= 0 ? st->count[idx] : 0);
-	seq_printf(m, "exit_ns %llu\n", st->hlt_exit_ns);
-	seq_printf(m, "halts %llu\n", st->halts);
-	seq_printf(m, "poll_attempted %llu\n", st->poll_attempted);
-	seq_printf(m, "poll_success %llu\n", st->poll_success);
-	seq_printf(m, "poll_fail %llu\n", st->poll_fail);
-	seq_printf(m, "waited %llu\n", st->waited);
-	seq_printf(m, "invalid %llu\n", st->halt_invalid);
-	seq_printf(m, "halted_ns %llu\n", st->halted_ns);
-	seq_printf(m, "poll_grow %llu\n", st->poll_grow);
-	seq_printf(m, "poll_shrink %llu\n", st->poll_shrink);
-	seq_printf(m, "poll_ns %llu\n", st->poll_ns);
+	for (i = 0; i < KT_HLTC_NR; i++)
+		v[kt_hltc_key[i]] = st->hlt[i];
+	kt_print(m, HLT, v, NULL);
 	kt_print_hist(m, "exit_hist ", &st->lat_hlt);
 	kt_print_hist(m, "halt_hist ", &st->halt);
 }
@@ -162,52 +275,61 @@ static void kt_show_hlt(struct seq_file *m, struct kt_snap *s)
 static void kt_show_npf(struct seq_file *m, struct kt_snap *s)
 {
 	const struct kt_stats *st = &s->st;
-	u64 exits = 0;
+	u64 v[KT_NPF_NR] = {
+		[KT_NPF_mmio] = st->npf_mmio,
+		[KT_NPF_fault] = st->npf_fault,
+	};
 	unsigned int i;
 
 	for (i = 0; i < KT_NR_CODES; i++)
 		if (kt_code_is_npf(s->isa, kt_idx_code(s->isa, i)))
-			exits += st->count[i];
-	seq_printf(m, "exits %llu\n", exits);
-	seq_printf(m, "mmio %llu\n", st->npf_mmio);
-	seq_printf(m, "fault %llu\n", st->npf_fault);
+			v[KT_NPF_exits] += st->count[i];
+	kt_print(m, NPF, v, NULL);
 }
 
 static void kt_show_wakeups(struct seq_file *m, struct kt_snap *s)
 {
-	seq_printf(m, "piw %llu\n", s->wake_piw);
-	seq_printf(m, "other %llu\n", s->st.wake_other);
+	u64 v[KT_WAKEUPS_NR] = {
+		[KT_WAKEUPS_piw] = s->wake_piw,
+		[KT_WAKEUPS_other] = s->st.wake_other,
+	};
+
+	kt_print(m, WAKEUPS, v, NULL);
 }
 
 static void kt_show_stats(struct seq_file *m, struct kt_snap *s)
 {
 	const struct kt_stats *st = &s->st;
+	const char *strs[KT_STATS_NR] = {
+		[KT_STATS_isa] = s->isa == KT_ISA_SVM ? "svm" : "vmx",
+	};
+	u64 v[KT_STATS_NR] = {
+		[KT_STATS_vcpus] = s->nr_vcpus,
+		[KT_STATS_exits] = kt_stats_exits(st),
+		[KT_STATS_exit_ns] = st->exit_ns[KT_IN_KERNEL],
+		[KT_STATS_user_exits] = kt_user_exits(st),
+		[KT_STATS_user_exit_ns] = st->exit_ns[KT_IN_USER],
+		[KT_STATS_slow] = st->slow[KT_IN_KERNEL],
+		[KT_STATS_user_slow] = st->slow[KT_IN_USER],
+		[KT_STATS_latency_other] =
+			kt_hist_sum(&st->lat_other[KT_IN_KERNEL]),
+		[KT_STATS_user_latency_other] =
+			kt_hist_sum(&st->lat_other[KT_IN_USER]),
+		[KT_STATS_unknown_lost] = st->unknown_lost,
+		[KT_STATS_msr_lost_writes] = st->msr_lost_writes,
+		[KT_STATS_msr_lost_reads] = st->msr_lost_reads,
+		[KT_STATS_vmx_failed_entry] = st->vmx_flags[KT_VMX_FAILED_ENTRY],
+		[KT_STATS_vmx_bus_lock] = st->vmx_flags[KT_VMX_BUS_LOCK],
+		[KT_STATS_vmx_enclave] = st->vmx_flags[KT_VMX_ENCLAVE],
+		[KT_STATS_vmx_other_flags] = st->vmx_flags[KT_VMX_OTHER_FLAGS],
+	};
 
-	seq_printf(m, "vcpus %u\n", s->nr_vcpus);
-	seq_printf(m, "isa %s\n", s->isa == KT_ISA_SVM ? "svm" : "vmx");
-	seq_printf(m, "exits %llu\n", kt_stats_exits(st));
-	seq_printf(m, "exit_ns %llu\n", st->exit_ns[KT_IN_KERNEL]);
-	seq_printf(m, "user_exits %llu\n", kt_user_exits(st));
-	seq_printf(m, "user_exit_ns %llu\n", st->exit_ns[KT_IN_USER]);
-	seq_printf(m, "slow %llu\n", st->slow[KT_IN_KERNEL]);
-	seq_printf(m, "user_slow %llu\n", st->slow[KT_IN_USER]);
-	seq_printf(m, "latency_other %llu\n",
-		   kt_hist_sum(&st->lat_other[KT_IN_KERNEL]));
-	seq_printf(m, "user_latency_other %llu\n",
-		   kt_hist_sum(&st->lat_other[KT_IN_USER]));
-	seq_printf(m, "unknown_lost %llu\n", st->unknown_lost);
-	seq_printf(m, "msr_lost_writes %llu\n", st->msr_lost_writes);
-	seq_printf(m, "msr_lost_reads %llu\n", st->msr_lost_reads);
-	seq_printf(m, "vmx_failed_entry %llu\n",
-		   st->vmx_flags[KT_VMX_FAILED_ENTRY]);
-	seq_printf(m, "vmx_bus_lock %llu\n", st->vmx_flags[KT_VMX_BUS_LOCK]);
-	seq_printf(m, "vmx_enclave %llu\n", st->vmx_flags[KT_VMX_ENCLAVE]);
-	seq_printf(m, "vmx_other_flags %llu\n",
-		   st->vmx_flags[KT_VMX_OTHER_FLAGS]);
+	kt_print(m, STATS, v, strs);
 }
 
-static int kt_scope_show(struct seq_file *m,
-			 void (*show)(struct seq_file *m, struct kt_snap *s))
+static int kt_scope_show_with(struct seq_file *m,
+			      void (*show)(struct seq_file *m,
+					   struct kt_snap *s))
 {
 	const enum kt_obj_kind *kind = m->private;
 	struct kt_snap *s;
@@ -224,33 +346,34 @@ static int kt_scope_show(struct seq_file *m,
 	return 0;
 }
 
-#define KT_SCOPE_FILE(name)						\
-static int kt_##name##_show(struct seq_file *m, void *unused)		\
-{									\
-	return kt_scope_show(m, kt_show_##name);			\
-}									\
-DEFINE_SHOW_ATTRIBUTE(kt_##name)
+/* One file per entry of uapi/kvmtrace_keys.h, all with one set of fops. */
+static const struct {
+	const char *name;
+	void (*show)(struct seq_file *m, struct kt_snap *s);
+} kt_scope_shows[] = {
+#define KVMTRACE_SCOPE_FILE(name)	{ #name, kt_show_##name },
+#include "uapi/kvmtrace_keys.h"
+};
 
-KT_SCOPE_FILE(exits);
-KT_SCOPE_FILE(msrs);
-KT_SCOPE_FILE(latency);
-KT_SCOPE_FILE(user_latency);
-KT_SCOPE_FILE(hlt);
-KT_SCOPE_FILE(npf);
-KT_SCOPE_FILE(wakeups);
-KT_SCOPE_FILE(stats);
+static int kt_scope_show(struct seq_file *m, void *unused)
+{
+	const char *name = file_dentry(m->file)->d_name.name;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kt_scope_shows); i++)
+		if (!strcmp(name, kt_scope_shows[i].name))
+			return kt_scope_show_with(m, kt_scope_shows[i].show);
+	return -ENOENT;
+}
+DEFINE_SHOW_ATTRIBUTE(kt_scope);
 
 static void kt_scope_files(struct dentry *dir, enum kt_obj_kind *kind)
 {
-	debugfs_create_file("exits", 0400, dir, kind, &kt_exits_fops);
-	debugfs_create_file("msrs", 0400, dir, kind, &kt_msrs_fops);
-	debugfs_create_file("latency", 0400, dir, kind, &kt_latency_fops);
-	debugfs_create_file("user_latency", 0400, dir, kind,
-			    &kt_user_latency_fops);
-	debugfs_create_file("hlt", 0400, dir, kind, &kt_hlt_fops);
-	debugfs_create_file("npf", 0400, dir, kind, &kt_npf_fops);
-	debugfs_create_file("wakeups", 0400, dir, kind, &kt_wakeups_fops);
-	debugfs_create_file("stats", 0400, dir, kind, &kt_stats_fops);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kt_scope_shows); i++)
+		debugfs_create_file(kt_scope_shows[i].name, 0400, dir, kind,
+				    &kt_scope_fops);
 }
 
 /*
@@ -258,7 +381,7 @@ static void kt_scope_files(struct dentry *dir, enum kt_obj_kind *kind)
  * available at all: the VM is then traced without files), or an error if
  * the directory could not be made yet and must be retried.
  */
-int kt_debugfs_add_vm(struct kt_vm *vm)
+static int kt_debugfs_add_vm(struct kt_vm *vm)
 {
 	struct dentry *d;
 
@@ -275,14 +398,14 @@ int kt_debugfs_add_vm(struct kt_vm *vm)
 }
 
 /* Called from kt_work only, once the VM's directory exists; as above. */
-int kt_debugfs_add_vcpu(struct kt_vcpu *v)
+static int kt_debugfs_add_vcpu(struct kt_vcpu *v)
 {
 	char name[16];
 	struct dentry *d;
 
 	if (!v->vm->dir)
 		return 0;
-	snprintf(name, sizeof(name), "vcpu%d", v->vcpu_id);
+	snprintf(name, sizeof(name), KVMTRACE_VCPU_DIR, v->vcpu_id);
 	d = debugfs_create_dir(name, v->vm->dir);
 	if (IS_ERR(d)) {
 		kt_count(KT_C_DIR_FAIL);
@@ -297,13 +420,30 @@ int kt_debugfs_add_vcpu(struct kt_vcpu *v)
 
 static int kt_summary_show(struct seq_file *m, void *unused)
 {
-	seq_printf(m, "enabled %d\n", kt_active());
-	seq_printf(m, "pid %d\n", READ_ONCE(kt_pid_filter));
-	seq_printf(m, "slow_ns %llu\n", READ_ONCE(kt_slow_ns));
-	seq_printf(m, "kvm_symbols %s\n",
-		   kt_symbols_resolved() ? "resolved" : "missing");
-	seq_printf(m, "exit_info %s\n", kt_exit_info_source());
-	kt_state_summary(m);
+	const char *strs[KT_SUMMARY_NR] = {
+		[KT_SUMMARY_kvm_symbols] = kt_symbols_resolved() ? "resolved" :
+								   "missing",
+		[KT_SUMMARY_exit_info] = kt_exit_info_source(),
+	};
+	struct kt_state_summary sum;
+	u64 v[KT_SUMMARY_NR];
+
+	kt_state_summary(&sum);
+	v[KT_SUMMARY_enabled] = kt_active();
+	v[KT_SUMMARY_pid] = READ_ONCE(kt_pid_filter);
+	v[KT_SUMMARY_slow_ns] = READ_ONCE(kt_slow_ns);
+	v[KT_SUMMARY_vms] = sum.vms;
+	v[KT_SUMMARY_max_vms] = sum.max_vms;
+	v[KT_SUMMARY_vcpus] = sum.vcpus;
+	v[KT_SUMMARY_max_vcpus] = sum.max_vcpus;
+	v[KT_SUMMARY_memory_bytes] = sum.memory_bytes;
+	v[KT_SUMMARY_exits] = sum.exits;
+	v[KT_SUMMARY_dropped_vm_full] = sum.counters[KT_C_VM_FULL];
+	v[KT_SUMMARY_dropped_vcpu_full] = sum.counters[KT_C_VCPU_FULL];
+	v[KT_SUMMARY_untracked] = sum.counters[KT_C_UNTRACKED];
+	v[KT_SUMMARY_noreason] = sum.counters[KT_C_NOREASON];
+	v[KT_SUMMARY_dir_failures] = sum.counters[KT_C_DIR_FAIL];
+	kt_print(m, SUMMARY, v, strs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kt_summary);
@@ -317,59 +457,19 @@ DEFINE_SHOW_ATTRIBUTE(kt_probes);
 
 static int kt_control_show(struct seq_file *m, void *unused)
 {
-	seq_printf(m, "enabled %d\n", kt_active());
-	seq_printf(m, "pid %d\n", READ_ONCE(kt_pid_filter));
-	seq_printf(m, "slow_ns %llu\n", READ_ONCE(kt_slow_ns));
+	u64 v[KT_CONTROL_NR] = {
+		[KT_CONTROL_enabled] = kt_active(),
+		[KT_CONTROL_pid] = READ_ONCE(kt_pid_filter),
+		[KT_CONTROL_slow_ns] = READ_ONCE(kt_slow_ns),
+	};
+
+	kt_print(m, CONTROL, v, NULL);
 	return 0;
 }
 
 static int kt_control_open(struct inode *inode, struct file *file)
 {
 	return single_open(file, kt_control_show, inode->i_private);
-}
-
-/* Parse everything first; change nothing unless the command is valid. */
-static int kt_control_apply(char *cmd)
-{
-	char *arg = strchr(cmd, ' ');
-	u64 ns;
-	int pid;
-
-	if (arg) {
-		*arg++ = '\0';
-		arg = skip_spaces(arg);
-	}
-
-	if (!strcmp(cmd, "enable") && !arg) {
-		WRITE_ONCE(kt_gen, kt_gen + 1);
-		static_branch_enable(&kt_enabled);
-	} else if (!strcmp(cmd, "disable") && !arg) {
-		static_branch_disable(&kt_enabled);
-		WRITE_ONCE(kt_gen, kt_gen + 1);
-		WRITE_ONCE(kt_halt_gen, kt_halt_gen + 1);
-	} else if (!strcmp(cmd, "reset") && !arg) {
-		kt_state_reset();
-	} else if (!strcmp(cmd, "pid") && arg) {
-		if (!strcmp(arg, "-1"))
-			ns = 0;
-		else if (kt_parse_u64(arg, &ns) || ns > PID_MAX_LIMIT)
-			return -EINVAL;
-		pid = ns;
-		WRITE_ONCE(kt_pid_filter, pid);
-		/* exits open under the old filter are not measured */
-		WRITE_ONCE(kt_gen, kt_gen + 1);
-		if (kt_pid_filter)
-			static_branch_enable(&kt_pid_filtering);
-		else
-			static_branch_disable(&kt_pid_filtering);
-	} else if (!strcmp(cmd, "slow_ns") && arg) {
-		if (kt_parse_u64(arg, &ns))
-			return -EINVAL;
-		kt_set_slow_ns(ns);
-	} else {
-		return -EINVAL;
-	}
-	return 0;
 }
 
 static ssize_t kt_control_write(struct file *file, const char __user *ubuf,
@@ -384,9 +484,7 @@ static ssize_t kt_control_write(struct file *file, const char __user *ubuf,
 		return -EFAULT;
 	buf[len] = '\0';
 
-	mutex_lock(&kt_control_mutex);
 	ret = kt_control_apply(strim(buf));
-	mutex_unlock(&kt_control_mutex);
 	if (ret) {
 		pr_info_ratelimited("control: invalid command\n");
 		return ret;
@@ -404,16 +502,28 @@ static const struct file_operations kt_control_fops = {
 };
 
 /* debugfs is optional: on failure kvmtrace still counts, just unseen. */
+/* Also the vCPU directories below it. */
+static void kt_debugfs_remove_vm(struct kt_vm *vm)
+{
+	debugfs_remove_recursive(vm->dir);
+}
+
+static const struct kt_dir_ops kt_debugfs_dir_ops = {
+	.add_vm = kt_debugfs_add_vm,
+	.add_vcpu = kt_debugfs_add_vcpu,
+	.remove_vm = kt_debugfs_remove_vm,
+};
+
 void kt_debugfs_init(void)
 {
 	struct dentry *root, *vms;
 
-	root = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	root = debugfs_create_dir(KVMTRACE_ROOT, NULL);
 	if (IS_ERR(root)) {
 		pr_warn("debugfs unavailable (%ld); no files\n", PTR_ERR(root));
 		return;
 	}
-	vms = debugfs_create_dir("vms", root);
+	vms = debugfs_create_dir(KVMTRACE_VMS_DIR, root);
 	if (IS_ERR(vms)) {
 		pr_warn("cannot create debugfs vms directory (%ld)\n",
 			PTR_ERR(vms));
@@ -424,11 +534,14 @@ void kt_debugfs_init(void)
 	debugfs_create_file("control", 0600, root, NULL, &kt_control_fops);
 	kt_root = root;
 	kt_vms_dir = vms;
+	if (vms)
+		kt_state_set_dir_ops(&kt_debugfs_dir_ops);
 }
 
 /* Per-VM directories are already gone (kt_state_flush()). */
 void kt_debugfs_exit(void)
 {
+	kt_state_set_dir_ops(NULL);
 	debugfs_remove_recursive(kt_root);
 	kt_vms_dir = NULL;
 	kt_root = NULL;

@@ -25,9 +25,8 @@
  */
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
-#include <linux/mm.h>
-#include <linux/uaccess.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
@@ -36,10 +35,16 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/tracepoint.h>
+#include <linux/uaccess.h>
 #include <asm/svm.h>
 
-#include "kvmtrace.h"
+#include "control.h"
+#include "hooks.h"
+#include "fault.h"
+#include "state.h"
+#include "stats.h"
 #include "trace.h"
+#include "uapi/kvmtrace.h"
 
 enum kt_hook_id {
 	KT_H_EXIT,
@@ -197,6 +202,7 @@ const char *kt_exit_info_source(void)
 		[KT_VMCB_CALL] = "get_exit_info",
 	};
 
+	static_assert(ARRAY_SIZE(names) == KT_VMCB_CALL + 1);
 	return names[READ_ONCE(kt_vmcb_layout)];
 }
 
@@ -1053,7 +1059,7 @@ void kt_hooks_show(struct seq_file *m)
 		else if (h->state == KT_HOOK_ARMED && h->kind == KT_KRETPROBE)
 			missed = h->krp.nmissed + h->krp.kp.nmissed;
 
-		seq_printf(m, "%s %s %s %s %llu %lu %d\n", kt_hook_symbol(h),
+		seq_printf(m, KVMTRACE_PROBES_FMT, kt_hook_symbol(h),
 			   kt_kind_names[ilog2(h->kind)], h->target,
 			   kt_state_names[h->state], hits, missed, h->err);
 	}

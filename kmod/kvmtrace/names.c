@@ -18,7 +18,8 @@
 #include <asm/svm.h>
 #include <asm/vmx.h>
 
-#include "kvmtrace.h"
+#include "names.h"
+#include "stats.h"
 
 struct kt_name {
 	u32 code;

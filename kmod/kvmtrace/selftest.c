@@ -1,21 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Debug builds only (make ... CONFIG_KVMTRACE_DEBUG=y): in-module
- * self-tests, run at load before any hook is armed, and fault injection.
+ * Debug builds only (make debug, or CONFIG_KVMTRACE_DEBUG=y): in-module
+ * self-tests, run at load before any hook is armed.
  *
- * The self-tests drive the accounting code with inputs whose results are
- * known, including paths the proving ground cannot reach (VMX exit reasons
- * and fast MMIO, posted-interrupt wakeups, races between a wakeup and slot
+ * They drive the accounting code with inputs whose results are known,
+ * including paths the proving ground cannot reach (VMX exit reasons and
+ * fast MMIO, posted-interrupt wakeups, races between a wakeup and slot
  * reuse). On success the module logs "self-tests: pass"; on failure it
  * logs each failed check and refuses to load with -ENOTRECOVERABLE.
- *
- * Fault injection (module parameters, root-writable at run time):
- *   fault_arm=<module:symbol>      arming that hook fails with
- *                                  -fault_arm_errno (default EBUSY)
- *   fault_teardown_delay_ms=<ms>   a dead VM's directory is removed only
- *                                  after this delay, widening the window in
- *                                  which KVM has removed its own directory
- *                                  and a new VM may reuse its name
  */
 #include <linux/errno.h>
 #include <linux/hash.h>
@@ -23,7 +15,6 @@
 #include <linux/kvm_host.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -31,41 +22,11 @@
 #include <asm/svm.h>
 #include <asm/vmx.h>
 
-#include "kvmtrace.h"
-
-static char kt_fault_arm_target[64];
-module_param_string(fault_arm, kt_fault_arm_target,
-		    sizeof(kt_fault_arm_target), 0600);
-MODULE_PARM_DESC(fault_arm, "debug: make arming this hook (module:symbol) fail");
-
-static int kt_fault_arm_errno = EBUSY;
-module_param_named(fault_arm_errno, kt_fault_arm_errno, int, 0600);
-MODULE_PARM_DESC(fault_arm_errno, "debug: errno for fault_arm (default EBUSY)");
-
-static unsigned int kt_teardown_delay_ms;
-module_param_named(fault_teardown_delay_ms, kt_teardown_delay_ms, uint, 0600);
-MODULE_PARM_DESC(fault_teardown_delay_ms,
-		 "debug: delay the removal of a dead VM's directory (ms)");
-
-int kt_fault_arm(const char *target)
-{
-	char want[sizeof(kt_fault_arm_target)];
-
-	kernel_param_lock(THIS_MODULE);
-	strscpy(want, kt_fault_arm_target, sizeof(want));
-	kernel_param_unlock(THIS_MODULE);
-	strim(want);
-	if (!want[0] || strcmp(want, target))
-		return 0;
-	pr_info("fault injection: arming %s fails with %d\n", target,
-		-kt_fault_arm_errno);
-	return -abs(kt_fault_arm_errno);
-}
-
-unsigned int kt_fault_teardown_delay_ms(void)
-{
-	return READ_ONCE(kt_teardown_delay_ms);
-}
+#include "control.h"
+#include "hooks.h"
+#include "selftest.h"
+#include "state.h"
+#include "stats.h"
 
 /* ---- the self-tests ------------------------------------------------------ */
 
@@ -298,10 +259,10 @@ static void kt_st_halt(struct kt_stats *st)
 	kt_stats_halt(st, 300, false, KT_POLL_INVALID);
 	kt_stats_halt(st, 5000, true, KT_POLL_NONE);
 	kt_stats_halt(st, 400, false, KT_POLL_UNKNOWN);
-	KT_ST_EXPECT(st->halts == 6 && st->poll_attempted == 3);
-	KT_ST_EXPECT(st->poll_success == 2 && st->poll_fail == 1);
-	KT_ST_EXPECT(st->halt_invalid == 1 && st->waited == 2);
-	KT_ST_EXPECT(st->halted_ns == 906000);
+	KT_ST_EXPECT(st->hlt[KT_HLTC_halts] == 6 && st->hlt[KT_HLTC_poll_attempted] == 3);
+	KT_ST_EXPECT(st->hlt[KT_HLTC_poll_success] == 2 && st->hlt[KT_HLTC_poll_fail] == 1);
+	KT_ST_EXPECT(st->hlt[KT_HLTC_invalid] == 1 && st->hlt[KT_HLTC_waited] == 2);
+	KT_ST_EXPECT(st->hlt[KT_HLTC_halted_ns] == 906000);
 	KT_ST_EXPECT(kt_hist_sum(&st->halt) == 6);
 out_free:
 	vfree(v);

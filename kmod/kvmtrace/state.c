@@ -17,22 +17,28 @@
  * struct kvm (a vCPU of a VM that cannot be traced because the VM pool is
  * full costs one lookup per event, not a scan of the pool).
  */
-#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/hash.h>
 #include <linux/kvm_host.h>
 #include <linux/log2.h>
 #include <linux/rculist.h>
 #include <linux/sched/clock.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
-#include "kvmtrace.h"
+#include "fault.h"
+#include "state.h"
 
 DEFINE_PER_CPU(struct kt_counters, kt_counters);
+
+/* Pool sizes, the module parameters, checked by main.c */
+static unsigned int kt_max_vms;
+static unsigned int kt_max_vcpus;
+
+/* How directories are made; none without debugfs. */
+static const struct kt_dir_ops *kt_dir_ops;
 
 /* Remote CPUs write the wakeup counters: not on a line the exit path reads. */
 static_assert(offsetof(struct kt_vcpu, wake) % SMP_CACHE_BYTES == 0);
@@ -436,6 +442,7 @@ static unsigned long kt_hold_dead(struct list_head *dead)
  */
 static void kt_work_fn(struct work_struct *work)
 {
+	const struct kt_dir_ops *ops = READ_ONCE(kt_dir_ops);
 	struct kt_vm *vm, *tmp;
 	unsigned long flags, wait;
 	LIST_HEAD(dead);
@@ -448,7 +455,8 @@ static void kt_work_fn(struct work_struct *work)
 	wait = kt_hold_dead(&dead);
 	if (!list_empty(&dead)) {
 		list_for_each_entry(vm, &dead, dead_node)
-			debugfs_remove_recursive(vm->dir);
+			if (ops && vm->dir)
+				ops->remove_vm(vm);
 		/* Hooks still holding a dead entry run with preemption off. */
 		synchronize_rcu();
 		list_for_each_entry_safe(vm, tmp, &dead, dead_node)
@@ -459,7 +467,7 @@ static void kt_work_fn(struct work_struct *work)
 		vm = &kt_vm_pool[i];
 		if (atomic_read_acquire(&vm->state) != KT_NEW)
 			continue;
-		if (kt_debugfs_add_vm(vm))
+		if (ops && ops->add_vm(vm))
 			continue;	/* still KT_NEW: retried next run */
 		atomic_cmpxchg(&vm->state, KT_NEW, KT_LIVE);
 	}
@@ -469,7 +477,7 @@ static void kt_work_fn(struct work_struct *work)
 		if (atomic_read_acquire(&v->state) != KT_NEW ||
 		    atomic_read(&v->vm->state) != KT_LIVE)
 			continue;
-		if (kt_debugfs_add_vcpu(v))
+		if (ops && ops->add_vcpu(v))
 			continue;
 		atomic_cmpxchg(&v->state, KT_NEW, KT_LIVE);
 	}
@@ -500,18 +508,6 @@ void kt_snap_vm(struct kt_snap *s, const struct kt_vm *vm)
 	s->isa = vm->isa;
 }
 
-/*
- * Start a new epoch: every vCPU zeroes its own counters on its next event
- * (kt_vcpu_own()), PIW counts included, and readers ignore older epochs
- * meanwhile. Open exits are dropped through kt_gen. The caller serialises
- * control commands.
- */
-void kt_state_reset(void)
-{
-	WRITE_ONCE(kt_gen, kt_gen + 1);
-	WRITE_ONCE(kt_epoch, kt_epoch + 1);
-}
-
 size_t kt_state_memory(void)
 {
 	return array_size(kt_max_vms, sizeof(*kt_vm_pool)) +
@@ -520,12 +516,13 @@ size_t kt_state_memory(void)
 	       (sizeof(*kt_vm_hash) << kt_vm_hash_bits);
 }
 
-void kt_state_summary(struct seq_file *m)
+/* What "summary" shows of the state. */
+void kt_state_summary(struct kt_state_summary *sum)
 {
 	u32 epoch = READ_ONCE(kt_epoch);
-	u64 exits = 0;
 	unsigned int i;
 
+	memset(sum, 0, sizeof(*sum));
 	for (i = 0; i < kt_max_vcpus; i++) {
 		const struct kt_vcpu *v = &kt_vcpu_pool[i];
 		int state = atomic_read(&v->state);
@@ -534,21 +531,15 @@ void kt_state_summary(struct seq_file *m)
 			continue;
 		/* pairs with kt_vcpu_own() */
 		if (smp_load_acquire(&v->epoch) == epoch)
-			exits += kt_stats_exits(&v->st);
+			sum->exits += kt_stats_exits(&v->st);
 	}
-
-	seq_printf(m, "vms %u\n", READ_ONCE(kt_nr_vms));
-	seq_printf(m, "max_vms %u\n", kt_max_vms);
-	seq_printf(m, "vcpus %u\n", READ_ONCE(kt_nr_vcpus));
-	seq_printf(m, "max_vcpus %u\n", kt_max_vcpus);
-	seq_printf(m, "memory_bytes %zu\n", kt_state_memory());
-	seq_printf(m, "exits %llu\n", exits);
-	seq_printf(m, "dropped_vm_full %lu\n", kt_counter_sum(KT_C_VM_FULL));
-	seq_printf(m, "dropped_vcpu_full %lu\n",
-		   kt_counter_sum(KT_C_VCPU_FULL));
-	seq_printf(m, "untracked %lu\n", kt_counter_sum(KT_C_UNTRACKED));
-	seq_printf(m, "noreason %lu\n", kt_counter_sum(KT_C_NOREASON));
-	seq_printf(m, "dir_failures %lu\n", kt_counter_sum(KT_C_DIR_FAIL));
+	sum->vms = READ_ONCE(kt_nr_vms);
+	sum->max_vms = kt_max_vms;
+	sum->vcpus = READ_ONCE(kt_nr_vcpus);
+	sum->max_vcpus = kt_max_vcpus;
+	sum->memory_bytes = kt_state_memory();
+	for (i = 0; i < KT_C_NR; i++)
+		sum->counters[i] = kt_counter_sum(i);
 }
 
 #ifdef DEBUG
@@ -632,10 +623,18 @@ void kt_state_selftest(unsigned int *failed)
 }
 #endif
 
-int kt_state_init(void)
+/* debugfs.c: how to make directories for new VMs and vCPUs. */
+void kt_state_set_dir_ops(const struct kt_dir_ops *ops)
+{
+	WRITE_ONCE(kt_dir_ops, ops);
+}
+
+int kt_state_init(unsigned int max_vms, unsigned int max_vcpus)
 {
 	unsigned int i;
 
+	kt_max_vms = max_vms;
+	kt_max_vcpus = max_vcpus;
 	kt_vm_pool = kcalloc(kt_max_vms, sizeof(*kt_vm_pool), GFP_KERNEL);
 	if (!kt_vm_pool)
 		goto err;

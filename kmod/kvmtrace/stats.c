@@ -19,7 +19,8 @@
 #include <asm/svm.h>
 #include <asm/vmx.h>
 
-#include "kvmtrace.h"
+#include "control.h"
+#include "stats.h"
 
 DEFINE_STATIC_KEY_TRUE(kt_clock_tsc);
 u32 kt_clock_mult;
@@ -203,9 +204,9 @@ void kt_vmx_flags(struct kt_stats *st, u32 flags)
 void kt_stats_poll_ns(struct kt_stats *st, bool grow, u32 new, u32 old)
 {
 	if (grow)
-		kt_inc(st->poll_grow);
+		kt_inc(st->hlt[KT_HLTC_poll_grow]);
 	else
-		kt_inc(st->poll_shrink);
+		kt_inc(st->hlt[KT_HLTC_poll_shrink]);
 	WRITE_ONCE(st->poll_ns, new);
 }
 
@@ -215,26 +216,26 @@ void kt_stats_halt(struct kt_stats *st, u64 ns, bool waited,
 {
 	unsigned int b = kt_hist_bucket(ns);
 
-	kt_inc(st->halts);
+	kt_inc(st->hlt[KT_HLTC_halts]);
 	switch (poll) {
 	case KT_POLL_INVALID:
-		kt_inc(st->halt_invalid);
+		kt_inc(st->hlt[KT_HLTC_invalid]);
 		fallthrough;
 	case KT_POLL_SUCCESS:
-		kt_inc(st->poll_attempted);
-		kt_inc(st->poll_success);
+		kt_inc(st->hlt[KT_HLTC_poll_attempted]);
+		kt_inc(st->hlt[KT_HLTC_poll_success]);
 		break;
 	case KT_POLL_FAIL:
-		kt_inc(st->poll_attempted);
-		kt_inc(st->poll_fail);
+		kt_inc(st->hlt[KT_HLTC_poll_attempted]);
+		kt_inc(st->hlt[KT_HLTC_poll_fail]);
 		break;
 	case KT_POLL_NONE:
 	case KT_POLL_UNKNOWN:
 		break;
 	}
 	if (waited)
-		kt_inc(st->waited);
-	kt_add(st->halted_ns, ns);
+		kt_inc(st->hlt[KT_HLTC_waited]);
+	kt_add(st->hlt[KT_HLTC_halted_ns], ns);
 	kt_inc(st->halt.b[b]);
 }
 
@@ -301,15 +302,8 @@ void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa)
 	dst->npf_fault += READ_ONCE(src->npf_fault);
 
 	dst->hlt_exit_ns += READ_ONCE(src->hlt_exit_ns);
-	dst->halts += READ_ONCE(src->halts);
-	dst->poll_attempted += READ_ONCE(src->poll_attempted);
-	dst->poll_success += READ_ONCE(src->poll_success);
-	dst->poll_fail += READ_ONCE(src->poll_fail);
-	dst->waited += READ_ONCE(src->waited);
-	dst->halt_invalid += READ_ONCE(src->halt_invalid);
-	dst->halted_ns += READ_ONCE(src->halted_ns);
-	dst->poll_grow += READ_ONCE(src->poll_grow);
-	dst->poll_shrink += READ_ONCE(src->poll_shrink);
+	for (i = 0; i < KT_HLTC_NR; i++)
+		dst->hlt[i] += READ_ONCE(src->hlt[i]);
 	dst->poll_ns = max(dst->poll_ns, READ_ONCE(src->poll_ns));
 	dst->wake_other += READ_ONCE(src->wake_other);
 	kt_hist_add(&dst->halt, &src->halt);

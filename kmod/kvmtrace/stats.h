@@ -26,6 +26,9 @@
 #include <asm/svm.h>
 #include <asm/vmx.h>
 
+#include "control.h"
+#include "uapi/kvmtrace.h"
+
 /* The "isa" argument of the kvm_exit tracepoint. */
 #define KT_ISA_VMX		1
 #define KT_ISA_SVM		2
@@ -41,19 +44,29 @@
 #define KT_SVM_HIGH_BASE	0x400
 #define KT_SVM_HIGH_CODES	0x20
 #define KT_NR_CODES		(KT_SVM_LOW_CODES + KT_SVM_HIGH_CODES)
-#define KT_UNKNOWN_SLOTS	8
+#define KT_UNKNOWN_SLOTS	KVMTRACE_UNKNOWN_SLOTS
 
 /* Latency histograms: bucket b counts values in [2^b, 2^(b+1)) ns. */
-#define KT_HIST_BUCKETS		36
+#define KT_HIST_BUCKETS		KVMTRACE_HIST_BUCKETS
 /* Per-reason latency histograms per vCPU; later reasons share "OTHER". */
-#define KT_LAT_SLOTS		16
+#define KT_LAT_SLOTS		KVMTRACE_LAT_SLOTS
 /* Distinct MSR indexes tracked per vCPU. */
-#define KT_MSR_SLOTS		64
+#define KT_MSR_SLOTS		KVMTRACE_MSR_SLOTS
 
-#define KT_REASON_LEN		32
+#define KT_REASON_LEN		KVMTRACE_NAME_LEN
 
 struct kt_hist {
 	u64 b[KT_HIST_BUCKETS];
+};
+
+/* The keys of the "hlt" file that are plain counters (COUNTER kind). */
+#define KT_HLTC_ENUM_COUNTER(key)	KT_HLTC_##key,
+#define KT_HLTC_ENUM_SUM(...)
+#define KT_HLTC_ENUM_VALUE(...)
+enum kt_hlt_counter {
+#define KVMTRACE_HLT_KEY(key, kind, ...)	KT_HLTC_ENUM_##kind(key)
+#include "uapi/kvmtrace_keys.h"
+	KT_HLTC_NR,
 };
 
 /* Where an exit was handled: decides between "latency" and "user_latency". */
@@ -137,15 +150,7 @@ struct kt_stats {
 
 	/* halts, with the meaning of KVM's own halt_* stats */
 	u64 hlt_exit_ns;	/* sum of paired HLT exit latencies */
-	u64 halts;		/* kvm_vcpu_wakeup events */
-	u64 poll_attempted;	/* halts that polled (halt_attempted_poll) */
-	u64 poll_success;	/* ... and ended without sleeping */
-	u64 poll_fail;		/* ... and then slept */
-	u64 waited;		/* halts that slept, polled or not */
-	u64 halt_invalid;	/* successful polls without a valid wakeup */
-	u64 halted_ns;
-	u64 poll_grow;
-	u64 poll_shrink;
+	u64 hlt[KT_HLTC_NR];	/* the plain counters of the "hlt" file */
 	u64 poll_ns;		/* last halt_poll_ns value KVM set */
 	u64 wake_other;		/* wakeups of the vCPU that were not PIW */
 	struct kt_hist halt;
@@ -155,9 +160,6 @@ struct kt_stats {
 #define kt_inc(x)	data_race((x)++)
 /* The same for sums. */
 #define kt_add(x, n)	data_race((x) += (n))
-
-/* main.c: bumped by enable, disable and reset: open exits are dropped */
-extern u32 kt_gen;
 
 /*
  * The clock: the TSC, converted to ns with the kernel's tsc_khz, when it is

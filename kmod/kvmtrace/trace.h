@@ -15,7 +15,8 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
-#include "kvmtrace.h"
+#include "names.h"
+#include "state.h"
 
 TRACE_EVENT(kvmtrace_slow_exit,
 	    TP_PROTO(const char *vm, pid_t pid, int vcpu_id, u8 isa,
