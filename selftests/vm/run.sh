@@ -144,10 +144,11 @@ cmdline="console=ttyS0 ignore_loglevel panic=-1 oops=panic softlockup_panic=1"
 cmdline+=" 8250.nr_uarts=4 lpj=4000000 kvmtune.env=$out/guest.env"
 case $tcg in
 icount)
-	sleep=off
-	# an interactive shell sits idle: let its idle time pass in real time
-	[ -z "$interactive" ] || sleep=on
-	accel=(-accel "tcg,thread=single" -icount "shift=$icount,sleep=$sleep")
+	# sleep=on: idle time passes in real time. With sleep=off it jumps to
+	# the next timer, so a guest that waits for the host (9p reads on a
+	# busy machine) saw minutes pass in seconds, and test timeouts (guest
+	# time) fired early: tests that take 1 s timed out at 150 s.
+	accel=(-accel "tcg,thread=single" -icount "shift=$icount,sleep=on")
 	;;
 single) accel=(-accel "tcg,thread=single") ;;
 multi) accel=(-accel "tcg,thread=multi") ;;
