@@ -285,6 +285,19 @@ zero_spans() {
 	awk '$(NF - 1) == 0 { n += $NF } END { print n + 0 }' "$1"
 }
 
+# shellcheck disable=SC2317 # called through kt_wait_for
+# all_exits_above N VM...: every vCPU of the VMs has more than N exits
+all_exits_above() {
+	local n=$1 vm d
+
+	shift
+	for vm in "$@"; do
+		for d in "$KT_D/vms/$vm"/vcpu*; do
+			[ "$(kt_exits "$d/exits")" -gt "$n" ] || return 1
+		done
+	done
+}
+
 load slow_ns=1
 kt_expect_eq "control slow_ns" 1 "$(kt_val "$KT_D/control" slow_ns)"
 kt_wait_for 10 traced 3 || kt_fail "not all 3 vCPUs traced: $(vcpu_dirs)"
@@ -294,7 +307,9 @@ kt_ctl disable || kt_fail "disable"
 kt_trace_start
 kt_ctl reset || kt_fail "reset"
 kt_ctl enable || kt_fail "enable"
-kt_sleep 1
+# every vCPU past 100 exits, however slowly a loaded host runs the guests
+kt_wait_for 60 all_exits_above 100 "$a" "$b" ||
+	kt_fail "not every vCPU of $a $b passed 100 exits in 60 s"
 kt_vm_stop a
 kt_vm_stop b
 kt_trace_stop "$KT_OUT/events"
