@@ -72,6 +72,12 @@ reload_kvm() {
 	kt_modprobe kvm_amd || kt_fail "modprobe kvm_amd ($kt_step_cur)"
 }
 
+# shellcheck disable=SC2317 # called through kt_wait_for
+# mmio_exits_at_least VM N: KVM counted at least N MMIO exits of VM
+mmio_exits_at_least() {
+	[ "$(kt_kvm_stat "$1" mmio_exits)" -ge "$2" ]
+}
+
 # npf_check MMIO: a VM doing MMIO (no irqchip, so each store is an NPF exit
 # that KVM emulates and hands to userspace) runs and stops; its vCPU's
 # npf shows all NPF exits as fault (MMIO 0) or, with kvm_mmio armed, at
@@ -83,7 +89,9 @@ npf_check() {
 	kt_vm_start npf --mmio 20 --pio 1
 	f=$KT_D/vms/$(kt_vm npf)/vcpu0/npf
 	kt_wait_for 10 test -f "$f" || kt_fail "VM npf not traced"
-	kt_sleep 1
+	# 20 MMIO stores, however slowly a loaded host runs the guest
+	kt_wait_for 60 mmio_exits_at_least npf 20 ||
+		kt_fail "fewer than 20 MMIO exits in 60 s"
 	kt_vm_stop npf
 	n=$(kt_val "$f" exits)
 	m=$(kt_val "$f" mmio)
