@@ -148,15 +148,73 @@ gate "style/checkpatch --strict" "${make[@]}" style
 gate "style/shellcheck" "${make[@]}" shellcheck
 stage_end style
 
+# Boots under single-threaded TCG (@tcg icount, the default) use one host
+# CPU each, so up to $jobs of them run at once: the kernel lines of one
+# spec side by side.  Each run's output is kept and shown, and counted, in
+# a fixed order once all have ended, with its own time.  Specs that use
+# multi-threaded TCG (@tcg multi) already keep every CPU busy, and nested
+# guests are timed in real time: they run one after another.
+jobs=${KVMTUNE_JOBS:-$(nproc)}
+bg=$(mktemp -d)
+# shellcheck disable=SC2064 # expand now: the directory to remove
+trap "rm -rf '$bg'" EXIT
+
+# bg_start TAG CMD...: run CMD in the background, its stdout, stderr, exit
+# status and seconds kept under TAG
+bg_start() {
+	local tag=$1
+
+	shift
+	(
+		t=$(date +%s)
+		"$@" >"$bg/$tag.out" 2>"$bg/$tag.err"
+		echo $? >"$bg/$tag.rc"
+		echo $(($(date +%s) - t)) >"$bg/$tag.time"
+	) &
+}
+
+# shellcheck disable=SC2317 # called through counted
+# bg_replay TAG: print what the command printed, on the same streams, and
+# exit with its status
+bg_replay() {
+	cat "$bg/$1.out"
+	cat "$bg/$1.err" >&2
+	return "$(cat "$bg/$1.rc")"
+}
+
+# proving_ground SPEC: boot every line with selftests/SPEC.list and count
+# each run's verdicts
+proving_ground() {
+	local spec=$1 file=$repo/selftests/$1.list line n=0 tcg
+
+	tcg=$(grep -Eo '^[[:space:]]*@tcg[[:space:]]+[a-z]+' "$file" | awk '{ print $2 }' | tail -n 1)
+	if [ "$jobs" -lt 2 ] || [ "${tcg:-icount}" != icount ]; then
+		for line in $lines; do
+			stage "proving ground $line ($spec.list)"
+			counted "[$line] $spec.list" \
+				"$here/run.sh" -n "$spec" -s "$file" "$line"
+			stage_end "proving ground $line ($spec.list)"
+		done
+		return
+	fi
+	stage "proving ground $lines ($spec.list), up to $jobs at once"
+	for line in $lines; do
+		bg_start "$spec-$line" "$here/run.sh" -n "$spec" -s "$file" "$line"
+		n=$((n + 1))
+		[ "$n" -lt "$jobs" ] || { wait; n=0; }
+	done
+	wait
+	for line in $lines; do
+		counted "[$line] $spec.list" bg_replay "$spec-$line"
+		echo "== proving ground $line ($spec.list) took $(cat "$bg/$spec-$line.time")s"
+	done
+	stage_end "proving ground $lines ($spec.list)"
+}
+
 # Each kernel boots once per run spec: the main suite, and the nested
 # Linux guests, which need a different TCG mode (see run.sh).
-for line in $lines; do
-	for spec in tests nested; do
-		stage "proving ground $line ($spec.list)"
-		counted "[$line] $spec.list" \
-			"$here/run.sh" -n "$spec" -s "$repo/selftests/$spec.list" "$line"
-		stage_end "proving ground $line ($spec.list)"
-	done
+for spec in tests nested; do
+	proving_ground "$spec"
 done
 
 stage "check-harness ($lines)"
