@@ -20,6 +20,7 @@ kvmtop=$(realpath "${1:?usage: check.sh KVMTOP [--valgrind]}")
 vg=()
 [ "${2:-}" = --valgrind ] && vg=(valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99)
 here=$(cd "$(dirname "$0")" && pwd)
+doc=$here/../../Documentation/kvmtop.rst
 compare=$here/compare.py
 python=${PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d)
@@ -472,6 +473,41 @@ check "--help: a manual page" has_lines "$tmp/help" NAME SYNOPSIS DESCRIPTION VI
 	FILES '          exits msrs latency user_latency hlt npf wakeups stats' \
 	EXAMPLES 'SEE ALSO'
 check "--help: 80 columns" test "$(awk 'length > 80' "$tmp/help")" = ""
+
+# ---- 12. Documentation/kvmtop.rst has every option, key, sort key, metric --
+check "the documentation has every option, key, sort key and metric" "$python" - \
+	"$doc" "$tmp/help" "$tmp/t.prom" <<'EOF'
+import re, sys
+doc, help, prom = (open(f).read() for f in sys.argv[1:4])
+missing = []
+def need(what, text):
+    if text not in doc:
+        missing.append(f'{what} {text}')
+section = lambda name: help.split(f'\n{name}')[1].split('\n\n')[0]
+for opt in re.findall(r'^\s+(?:-(\w), )?--([a-z]+)', section('OPTIONS'), re.M):
+    need('option', f'``--{opt[1]}')
+    if opt[0]:
+        need('option', f'``-{opt[0]}``')
+doc_options = doc.split('\nOptions\n=======\n')[1].split('\n=====')[0]
+for doc_opt in re.findall(r'^``(?:-\w``, ``)?(--[a-z]+)', doc_options, re.M):
+    if doc_opt not in help:
+        missing.append(f'--help lacks {doc_opt}')
+for line in section('KEYS').splitlines()[1:]:
+    for key in line.split('  ')[1].split():
+        need('key', {'Bksp': 'Backspace'}.get(key, key if len(key) > 1 else f'``{key}``'))
+for key in re.findall(r'^  (\w+) ', section('SORT KEYS'), re.M):
+    need('sort key', f'``{key}``')
+for code in re.findall(r'^  (\d)  ', section('EXIT STATUS'), re.M):
+    need('exit status', f'\n{code}      ')
+types = dict(re.findall(r'^# TYPE (\S+) (\S+)', prom, re.M))
+for fam, typ in types.items():
+    name = fam + ('_total' if typ == 'counter' else '')
+    both = re.sub(r'^kvmtrace_(vm|vcpu)_', 'kvmtrace_{vm,vcpu}_', name)
+    if f'``{name}``' not in doc and f'``{both}``' not in doc:
+        missing.append(f'metric {name}')
+assert not missing, missing
+print(f'{len(types)} metric families, every option, key and exit status documented')
+EOF
 mv "$tree/summary" "$tree/summary.x"
 expect_rc "no summary" 5 'summary: not found' "$kvmtop" --root "$tree" --once --totals
 mv "$tree/summary.x" "$tree/summary"
