@@ -141,6 +141,8 @@ for line in $lines; do
 done
 gate "build/selftests" "${make[@]}" selftests
 gate "build/tools" "${make[@]}" tools
+gate "tools/check (kvmtop on fake trees, its screen under tmux)" \
+	"${make[@]}" -C tools check OUTPUT="$repo/build/tools"
 stage_end build
 
 stage "style"

@@ -19,6 +19,8 @@ PKGS=(
 	qemu-system-x86 busybox-static file
 	# style gates (git lists the files they cover)
 	sparse perl dwarves shellcheck git
+	# kvmtop's tests: its screen under tmux, its OpenMetrics through a parser
+	tmux python3 python3-prometheus-client
 	# packaging
 	dkms
 )
