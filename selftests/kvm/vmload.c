@@ -148,18 +148,12 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *const mode_names[] = {
-	[KVM_MODE_REAL] = "real",
-	[KVM_MODE_PROT32] = "prot32",
-	[KVM_MODE_LONG64] = "long64",
-};
-
 static int parse_mode(const char *s, enum kvm_util_mode *mode)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(mode_names); i++) {
-		if (!strcmp(s, mode_names[i])) {
+	for (i = 0; i < KVM_MODE_NR; i++) {
+		if (!strcmp(s, kvm_mode_name(i))) {
 			*mode = i;
 			return 0;
 		}
@@ -333,7 +327,7 @@ static void *waiter_thread(void *arg)
 {
 	struct waiter *w = arg;
 
-	w->ret = kvm_vm_wait(w->vm, 0);
+	w->ret = __kvm_vm_wait(w->vm, 0);
 	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -353,7 +347,7 @@ static void poll_stats(struct kvm_vm *vm, u64 *reads)
 	u64 val;
 
 	for (i = 0; i < kvm_vm_nr_vcpus(vm); i++)
-		if (!kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i), "exits", &val))
+		if (!__kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i), "exits", &val))
 			(*reads)++;
 }
 
@@ -418,8 +412,7 @@ static void print_results(struct kvm_vm *vm, const struct opts *o)
 		struct kvm_vcpu *vcpu = kvm_vm_vcpu(vm, i);
 		u64 pio, mmio, cpuid, msr, ops, total = 0, wall;
 
-		if (kvm_vcpu_guest_result(vcpu, &res))
-			memset(&res, 0, sizeof(res));
+		res = kvm_vcpu_guest_result(vcpu);
 		for (r = 0; r < KVM_UTIL_EXIT_MAX; r++)
 			total += kvm_vcpu_exit_count(vcpu, r);
 		pio = kvm_vcpu_pio_count(vcpu, KVM_UTIL_PORT_WORK);
@@ -456,8 +449,8 @@ static int print_stats(struct kvm_vm *vm, u64 reads)
 	for (i = 0; i < kvm_vm_nr_vcpus(vm); i++) {
 		printf("kvm_stats %u", i);
 		for (s = 0; s < ARRAY_SIZE(stat_names); s++) {
-			ret = kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i),
-						 stat_names[s], &val);
+			ret = __kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i),
+						   stat_names[s], &val);
 			if (ret) {
 				printf("\n");
 				fflush(stdout);
@@ -530,33 +523,18 @@ int main(int argc, char **argv)
 	}
 
 	w.vm = kvm_vm_create(&o.vm);
-	if (!w.vm) {
-		fprintf(stderr, "vmload: creating the VM failed\n");
-		return 1;
-	}
-	for (i = 0; i < o.vm.nr_vcpus; i++) {
-		ret = kvm_vcpu_set_workload(kvm_vm_vcpu(w.vm, i), &o.wl);
-		if (ret) {
-			fprintf(stderr, "vmload: vcpu %u: setting the workload failed: %s\n",
-				i, strerror(-ret));
-			goto out_destroy;
-		}
-	}
+	for (i = 0; i < o.vm.nr_vcpus; i++)
+		kvm_vcpu_set_workload(kvm_vm_vcpu(w.vm, i), &o.wl);
 
 	printf("pid %d vmfd %d\n", kvm_vm_debugfs_pid(w.vm), kvm_vm_fd(w.vm));
 	fflush(stdout);
 
-	ret = kvm_vm_start(w.vm, NULL, NULL);
-	if (ret) {
-		fprintf(stderr, "vmload: starting the vCPUs failed: %s\n",
-			strerror(-ret));
-		goto out_destroy;
-	}
+	kvm_vm_start(w.vm, NULL, NULL);
 	ret = pthread_create(&waiter, NULL, waiter_thread, &w);
 	if (ret) {
 		fprintf(stderr, "vmload: pthread_create: %s\n", strerror(ret));
 		kvm_vm_stop(w.vm);
-		kvm_vm_wait(w.vm, 0);
+		__kvm_vm_wait(w.vm, 0);
 		goto out_destroy;
 	}
 	if (o.ready_file) {
@@ -585,7 +563,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.quiet)
 		fprintf(stderr, "vmload: %u vCPU(s), mode %s, irqchip %d: %s%s%s\n",
-			o.vm.nr_vcpus, mode_names[o.vm.mode], o.vm.irqchip,
+			o.vm.nr_vcpus, kvm_mode_name(o.vm.mode), o.vm.irqchip,
 			status ? "FAILED" : "ok",
 			sig ? ", stopped by " : "", sig ? strsignal(sig) : "");
 
