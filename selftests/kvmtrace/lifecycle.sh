@@ -11,7 +11,7 @@
 
 D=/sys/kernel/debug/kvmtrace
 KO=$KVMTUNE_KMOD/kvmtrace/kvmtrace.ko
-VMLOOP=$KVMTUNE_BUILD/selftests/kvmtrace/vmloop
+VMLOOP=$KVMTUNE_BUILD/selftests/loadgen/vmloop
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/lifecycle.XXXXXX")
 bg_pid=
 reader=

@@ -10,7 +10,7 @@
 . "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
 
 KO=$KVMTUNE_KMOD/kvmtrace/kvmtrace.ko
-VMLOAD=$KVMTUNE_BUILD/selftests/kvm/vmload
+VMLOAD=$KVMTUNE_BUILD/selftests/loadgen/vmload
 D=/sys/kernel/debug/kvmtrace
 OUT=$TMPDIR/limits
 mkdir -p "$OUT"

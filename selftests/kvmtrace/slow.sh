@@ -37,7 +37,7 @@ trap kt_cleanup EXIT
 [ -c /dev/kvm ] || kt_skip "/dev/kvm"
 [ -f "$KT_KO" ] || kt_fail "$KT_KO missing (make kmod-line)"
 [ -x "$KT_VMLOAD" ] || kt_fail "$KT_VMLOAD missing (make selftests)"
-VMLOOP=$KVMTUNE_BUILD/selftests/kvmtrace/vmloop
+VMLOOP=$KVMTUNE_BUILD/selftests/loadgen/vmloop
 [ -x "$VMLOOP" ] || kt_fail "$VMLOOP missing (make selftests)"
 kt_loaded kvmtrace && rmmod kvmtrace
 
