@@ -33,6 +33,7 @@
  * vCPU spuriously), halt_successful_poll & co (timing), exits (includes
  * NPF, INTR, VINTR and PAUSE exits that depend on the host).
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -101,10 +102,12 @@ enum {
 	NR_ST,
 };
 
-static const char *const stat_names[NR_ST] = {
+static const char *const stat_names[] = {
 	[ST_HALT_EXITS] = "halt_exits",
 	[ST_IRQ_INJECTIONS] = "irq_injections",
 };
+
+static_assert(ARRAY_SIZE(stat_names) == NR_ST, "a stat without a name");
 
 static void read_stats(struct kvm_vm *vm, u64 val[NR_VCPUS][NR_ST])
 {
