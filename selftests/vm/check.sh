@@ -19,8 +19,8 @@
 # Environment: KVMTUNE_LINES (default "6.1 6.12"), KVMTUNE_CACHE.
 
 set -uo pipefail
-# depmod, modprobe and friends live in sbin, which a CI PATH may lack
-export PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=host-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-env.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)

@@ -7,8 +7,8 @@
 # Usage: deps.sh [--bench]
 
 set -euo pipefail
-# depmod, modprobe and friends live in sbin, which a CI PATH may lack
-export PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=host-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-env.sh"
 
 PKGS=(
 	# module and tool builds

@@ -24,8 +24,8 @@
 # Environment variables named BENCH_* are passed on to the tests.
 
 set -euo pipefail
-# depmod, modprobe and friends live in sbin, which a CI PATH may lack
-export PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=host-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-env.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Real-mode guest blob.  Calling convention: see kvm_util.h.  The library
+ * Real-mode guest blob.  Calling convention: see guest_routines.h.  The library
  * enters with DS = ES = 0 and the parameter block below 64 KiB.
  * Only relative jumps are used, so the blob may be loaded at any
  * 16-byte aligned GPA.

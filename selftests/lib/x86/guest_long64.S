@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * 64-bit long-mode guest blob (identity-mapped 0..4 GiB).
- * Calling conventions: see kvm_util.h.  Only relative jumps and RIP-relative
+ * Calling conventions: see guest_routines.h.  Only relative jumps and RIP-relative
  * addressing are used, so the blob may be loaded at any GPA below 4 GiB.
  */
 #define AX		%rax
@@ -39,7 +39,7 @@ guest_long64_wakeup:
 	guest_wakeup
 
 /*
- * Script routine (kvm_util.h), RBP = struct kvm_script_params.  R12 = the
+ * Script routine (guest_routines.h), RBP = struct kvm_script_params.  R12 = the
  * op list, R13 = index of the current op, R14 = its repetitions left, RBX =
  * the current op (each op's code below may use it and clobbers RAX, RCX,
  * RDX, RDI only).  Interrupts stay disabled.

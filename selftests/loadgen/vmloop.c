@@ -65,10 +65,9 @@ static int run_round(struct kvm_vm *vm, const struct kvm_workload *wls)
 
 		wl.pio_port = KVM_UTIL_PORT_WORK + i;
 		wl.mmio_gpa = kvm_vm_mmio_gpa(vm) + i * 0x1000;
-		if (kvm_vcpu_set_workload(kvm_vm_vcpu(vm, i), &wl))
-			return -1;
+		kvm_vcpu_set_workload(kvm_vm_vcpu(vm, i), &wl);
 	}
-	ret = kvm_vm_run(vm, NULL, NULL, ROUND_MS);
+	ret = __kvm_vm_run(vm, NULL, NULL, ROUND_MS);
 	for (i = 0; i < NR_VCPUS; i++) {
 		struct kvm_vcpu *vcpu = kvm_vm_vcpu(vm, i);
 
@@ -119,15 +118,11 @@ static int cmd_run(double secs)
 {
 	struct sigaction sa = { .sa_handler = request_stop };
 	struct kvm_vm *vm = create_vm(false);
-	const char *name;
 	unsigned long rounds = 0;
 	double end;
 	int ret = 0;
 
-	if (!vm)
-		return 1;
-	name = strrchr(kvm_vm_debugfs_dir(vm), '/');
-	printf("vm %s\n", name ? name + 1 : "?");
+	printf("vm %s\n", kvm_vm_debugfs_name(vm));
 	fflush(stdout);
 	/* SIGTERM or SIGINT ends the run after the current round */
 	sigemptyset(&sa.sa_mask);
@@ -152,8 +147,6 @@ static int cmd_cycles(unsigned long n)
 		struct kvm_vm *vm = create_vm(true);
 		int ret;
 
-		if (!vm)
-			return 1;
 		ret = run_round(vm, cycle_wl);
 		kvm_vm_destroy(vm);
 		if (ret) {
@@ -168,7 +161,6 @@ static int cmd_cycles(unsigned long n)
 static int cmd_hold(unsigned long n)
 {
 	struct kvm_vm *vm;
-	const char *name;
 	unsigned long i;
 	sigset_t sigs;
 	int ret = 0, sig;
@@ -180,10 +172,7 @@ static int cmd_hold(unsigned long n)
 	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL))
 		return 1;
 	vm = create_vm(false);
-	if (!vm)
-		return 1;
-	name = strrchr(kvm_vm_debugfs_dir(vm), '/');
-	printf("vm %s\n", name ? name + 1 : "?");
+	printf("vm %s\n", kvm_vm_debugfs_name(vm));
 	for (i = 0; i < NR_VCPUS; i++)
 		printf("vcpu %lu pio %u mmio %u cpuid %u hlt %u\n", i,
 		       hold_wl[i].pio, hold_wl[i].mmio, hold_wl[i].cpuid,

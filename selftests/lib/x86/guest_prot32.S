@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * 32-bit protected-mode guest blob (flat segments, paging off).
- * Calling conventions: see kvm_util.h.  Only relative jumps are used (and
+ * Calling conventions: see guest_routines.h.  Only relative jumps are used (and
  * call/pop to find the blob's own address), so the blob may be loaded at
  * any GPA.
  */

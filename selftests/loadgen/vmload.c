@@ -5,7 +5,8 @@
  * A load generator for demos, benchmarks and lifecycle tests; not a
  * kselftest.
  *
- * Usage: see print_usage() below.  Output on stdout, one line each:
+ * Usage: vmload --help (the options: vmload_opts[] below).  Output on
+ * stdout, one line each:
  *   pid <pid> vmfd <fd>        (at once: /sys/kernel/debug/kvm/<pid>-<fd>)
  *   vcpu <id> pio <n> mmio <n> hlt <n> cpuid <n> msr <n> io_exits <n>
  *        total_exits <n> ns_per_exit <f> ns_per_op <f> loops <n> wall_ns <n>
@@ -38,6 +39,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,6 +59,7 @@ struct opts {
 	struct kvm_vm_opts vm;
 	struct kvm_workload wl;
 	u32 loops;
+	bool have_loops;	/* --loops given */
 	double seconds;
 	bool quiet;
 	const char *ready_file;
@@ -71,109 +74,202 @@ struct waiter {
 	bool done;	/* __atomic */
 };
 
-static void print_usage(FILE *f, const char *prog)
-{
-	fprintf(f,
-		"usage: %s [-v vcpus] [-i] [-m real|prot32|long64] [--pio N] [--mmio M]\n"
-		"          [--cpuid J] [--hlt K] [--tscdl W] [--msr X] [--msr-index IDX]\n"
-		"          [--hlt-ns NS] [--loops L | --seconds S] [--quiet]\n"
-		"          [--ready-file PATH] [--cpu N] [--stats] [--stats-poll MS]\n"
-		"  -v, --vcpus N      vCPUs (1..%d, default 1), each runs the workload\n"
-		"  -i, --irqchip      in-kernel irqchip; each HLT is then woken by the\n"
-		"                     LAPIC timer (prot32/long64 only)\n"
-		"  -m, --mode MODE    guest mode (default long64)\n"
-		"  --pio N            N \"out\" to port 0x%x per loop\n"
-		"  --mmio M           M stores to an unbacked GPA per loop\n"
-		"  --cpuid J          J CPUID (leaf 0) per loop\n"
-		"  --hlt K            K HLT per loop\n"
-		"  --tscdl W          W WRMSR IA32_TSC_DEADLINE per loop\n"
-		"  --msr X            X WRMSR MSR IDX per loop\n"
-		"  --msr-index IDX    MSR for --msr (default 0x%x)\n"
-		"  --hlt-ns NS        -i: LAPIC timer period per HLT (default %d)\n"
-		"  --loops L          run the workload L times (default 1)\n"
-		"  --seconds S        run the workload repeatedly for S seconds\n"
-		"  --quiet            no summary on stderr\n"
-		"  --ready-file PATH  create PATH (\"pid <pid> vmfd <fd>\") once the\n"
-		"                     VM is running\n"
-		"  --cpu N            pin the vCPU threads (and vmload) to CPU N\n"
-		"  --stats            print KVM's binary stats of each vCPU at the end\n"
-		"  --stats-poll MS    --stats, and read them every MS ms while the\n"
-		"                     vCPUs run (like a monitoring tool)\n",
-		prog, KVM_UTIL_MAX_VCPUS, KVM_UTIL_PORT_WORK, DEFAULT_MSR_INDEX,
-		DEFAULT_HLT_NS);
-}
+/*
+ * The options, one line each: the long name (and the short one, if any),
+ * what the argument sets and the help line.  A number option stores its
+ * value, between min and max, in a u32 of the options; a flag sets a bool
+ * of them; the others call @set.
+ */
+static struct opts opts;
 
-static int parse_u32(const char *name, const char *s, u32 min, u32 *val)
+struct vmload_opt {
+	const char *name;
+	char short_name;	/* 0: none */
+	u32 *u32;
+	u32 min, max;
+	bool *flag;
+	int (*set)(const char *name, const char *arg);
+	bool help_opt;		/* --help */
+	const char *arg;	/* the argument in the help, NULL: none */
+	const char *help;
+};
+
+#define U32_OPT(n, s, field, lo, hi, a, h)				\
+	{ .name = n, .short_name = s, .u32 = &opts.field, .min = lo,	\
+	  .max = hi, .arg = a, .help = h }
+#define FLAG_OPT(n, s, field, h)					\
+	{ .name = n, .short_name = s, .flag = &opts.field, .help = h }
+#define CALL_OPT(n, s, fn, a, h)					\
+	{ .name = n, .short_name = s, .set = fn, .arg = a, .help = h }
+
+static int parse_u32(const char *name, const char *s, u32 min, u32 max,
+		     u32 *val)
 {
 	unsigned long long v;
 	char *end;
 
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-' || v > UINT_MAX || v < min) {
-		fprintf(stderr, "vmload: %s: invalid value '%s' (%u..%u)\n",
-			name, s, min, UINT_MAX);
+	if (errno || end == s || *end || *s == '-' || v > max || v < min) {
+		fprintf(stderr, "vmload: --%s: invalid value '%s' (%u..%u)\n",
+			name, s, min, max);
 		return -EINVAL;
 	}
 	*val = v;
 	return 0;
 }
 
-enum {
-	OPT_PIO = 256, OPT_MMIO, OPT_CPUID, OPT_HLT, OPT_TSCDL, OPT_MSR,
-	OPT_MSR_INDEX, OPT_HLT_NS, OPT_LOOPS, OPT_SECONDS, OPT_QUIET,
-	OPT_READY, OPT_CPU, OPT_STATS, OPT_STATS_POLL, OPT_HELP,
-};
-
-static const struct option long_opts[] = {
-	{ "vcpus", required_argument, NULL, 'v' },
-	{ "irqchip", no_argument, NULL, 'i' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "pio", required_argument, NULL, OPT_PIO },
-	{ "mmio", required_argument, NULL, OPT_MMIO },
-	{ "cpuid", required_argument, NULL, OPT_CPUID },
-	{ "hlt", required_argument, NULL, OPT_HLT },
-	{ "tscdl", required_argument, NULL, OPT_TSCDL },
-	{ "msr", required_argument, NULL, OPT_MSR },
-	{ "msr-index", required_argument, NULL, OPT_MSR_INDEX },
-	{ "hlt-ns", required_argument, NULL, OPT_HLT_NS },
-	{ "loops", required_argument, NULL, OPT_LOOPS },
-	{ "seconds", required_argument, NULL, OPT_SECONDS },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "ready-file", required_argument, NULL, OPT_READY },
-	{ "cpu", required_argument, NULL, OPT_CPU },
-	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "stats-poll", required_argument, NULL, OPT_STATS_POLL },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const char *const mode_names[] = {
-	[KVM_MODE_REAL] = "real",
-	[KVM_MODE_PROT32] = "prot32",
-	[KVM_MODE_LONG64] = "long64",
-};
-
-static int parse_mode(const char *s, enum kvm_util_mode *mode)
+static int set_mode(const char *name, const char *arg)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(mode_names); i++) {
-		if (!strcmp(s, mode_names[i])) {
-			*mode = i;
+	for (i = 0; i < KVM_MODE_NR; i++) {
+		if (!strcmp(arg, kvm_mode_name(i))) {
+			opts.vm.mode = i;
 			return 0;
 		}
 	}
+	fprintf(stderr, "vmload: --%s: unknown mode '%s'\n", name, arg);
 	return -EINVAL;
 }
 
-/* Returns 0, 1 for --help, or a negative errno. */
-static int parse_args(int argc, char **argv, struct opts *o)
+static int set_loops(const char *name, const char *arg)
 {
-	bool have_loops = false;
+	if (parse_u32(name, arg, 1, UINT_MAX, &opts.loops))
+		return -EINVAL;
+	if (opts.loops == KVM_WL_LOOPS_FOREVER)
+		opts.loops--;
+	opts.have_loops = true;
+	return 0;
+}
+
+static int set_seconds(const char *name, const char *arg)
+{
 	char *end;
+
+	errno = 0;
+	opts.seconds = strtod(arg, &end);
+	if (errno || end == arg || *end || !(opts.seconds > 0) ||
+	    opts.seconds > 1e6) {
+		fprintf(stderr, "vmload: --%s: invalid value '%s'\n", name, arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_ready_file(const char *name, const char *arg)
+{
+	(void)name;
+	opts.ready_file = arg;
+	return 0;
+}
+
+static int set_cpu(const char *name, const char *arg)
+{
 	u32 n;
-	int c;
+
+	if (parse_u32(name, arg, 0, CPU_SETSIZE - 1, &n))
+		return -EINVAL;
+	opts.cpu = n;
+	return 0;
+}
+
+static int set_stats_poll(const char *name, const char *arg)
+{
+	if (parse_u32(name, arg, 1, UINT_MAX, &opts.stats_poll_ms))
+		return -EINVAL;
+	opts.stats = true;
+	return 0;
+}
+
+#define __stringify_1(x)	#x
+#define __stringify(x)		__stringify_1(x)
+
+static const struct vmload_opt vmload_opts[] = {
+	U32_OPT("vcpus", 'v', vm.nr_vcpus, 1, KVM_UTIL_MAX_VCPUS, "N",
+		"vCPUs (1.." __stringify(KVM_UTIL_MAX_VCPUS)
+		", default 1), each runs the workload"),
+	FLAG_OPT("irqchip", 'i', vm.irqchip,
+		 "in-kernel irqchip; each HLT is then woken by the\n"
+		 "LAPIC timer (prot32/long64 only)"),
+	CALL_OPT("mode", 'm', set_mode, "MODE",
+		 "guest mode: real, prot32 or long64 (default long64)"),
+	U32_OPT("pio", 0, wl.pio, 0, UINT_MAX, "N",
+		"N \"out\" to port " __stringify(KVM_UTIL_PORT_WORK) " per loop"),
+	U32_OPT("mmio", 0, wl.mmio, 0, UINT_MAX, "M",
+		"M stores to an unbacked GPA per loop"),
+	U32_OPT("cpuid", 0, wl.cpuid, 0, UINT_MAX, "J",
+		"J CPUID (leaf 0) per loop"),
+	U32_OPT("hlt", 0, wl.hlt, 0, UINT_MAX, "K", "K HLT per loop"),
+	U32_OPT("tscdl", 0, wl.wrmsr_tscdl, 0, UINT_MAX, "W",
+		"W WRMSR IA32_TSC_DEADLINE per loop"),
+	U32_OPT("msr", 0, wl.wrmsr_other, 0, UINT_MAX, "X",
+		"X WRMSR MSR IDX per loop"),
+	U32_OPT("msr-index", 0, wl.msr_index, 0, UINT_MAX, "IDX",
+		"MSR for --msr (default " __stringify(DEFAULT_MSR_INDEX) ")"),
+	U32_OPT("hlt-ns", 0, wl.hlt_timer_ns, 1, UINT_MAX, "NS",
+		"-i: LAPIC timer period per HLT (default "
+		__stringify(DEFAULT_HLT_NS) ")"),
+	CALL_OPT("loops", 0, set_loops, "L",
+		 "run the workload L times (default 1)"),
+	CALL_OPT("seconds", 0, set_seconds, "S",
+		 "run the workload repeatedly for S seconds"),
+	FLAG_OPT("quiet", 0, quiet, "no summary on stderr"),
+	CALL_OPT("ready-file", 0, set_ready_file, "PATH",
+		 "create PATH (\"pid <pid> vmfd <fd>\") once the\n"
+		 "VM is running"),
+	CALL_OPT("cpu", 0, set_cpu, "N",
+		 "pin the vCPU threads (and vmload) to CPU N"),
+	FLAG_OPT("stats", 0, stats,
+		 "print KVM's binary stats of each vCPU at the end"),
+	CALL_OPT("stats-poll", 0, set_stats_poll, "MS",
+		 "--stats, and read them every MS ms while the\n"
+		 "vCPUs run (like a monitoring tool)"),
+	{ .name = "help", .short_name = 'h', .help_opt = true,
+	  .help = "this help" },
+};
+
+#define NR_OPTS		ARRAY_SIZE(vmload_opts)
+#define HELP_COLUMN	21
+
+static void print_usage(FILE *f, const char *prog)
+{
+	const struct vmload_opt *opt;
+	const char *h;
+	unsigned int i;
+	int n;
+
+	fprintf(f, "usage: %s [OPTION]...  (--loops and --seconds exclude each other)\n",
+		prog);
+	for (i = 0; i < NR_OPTS; i++) {
+		opt = &vmload_opts[i];
+		if (opt->short_name)
+			n = fprintf(f, "  -%c, --%s", opt->short_name, opt->name);
+		else
+			n = fprintf(f, "  --%s", opt->name);
+		if (opt->arg)
+			n += fprintf(f, " %s", opt->arg);
+		for (h = opt->help; *h; h++) {
+			if (n >= 0)
+				fprintf(f, "%*s", n < HELP_COLUMN ? HELP_COLUMN - n : 1, "");
+			n = -1;
+			fputc(*h, f);
+			if (*h == '\n')
+				n = 0;
+		}
+		fputc('\n', f);
+	}
+}
+
+/* Into opts; returns 0, 1 for --help, or a negative errno. */
+static int parse_args(int argc, char **argv)
+{
+	struct opts *o = &opts;
+	struct option long_opts[NR_OPTS + 1] = { 0 };
+	char short_opts[2 * NR_OPTS + 1], *p = short_opts;
+	const struct vmload_opt *opt;
+	unsigned int i;
+	int c, idx;
 
 	o->vm.nr_vcpus = 1;
 	o->vm.mode = KVM_MODE_LONG64;
@@ -182,113 +278,42 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->loops = 1;
 	o->cpu = -1;
 
-	while ((c = getopt_long(argc, argv, "v:im:h", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			if (parse_u32("-v", optarg, 1, &n))
-				return -EINVAL;
-			if (n > KVM_UTIL_MAX_VCPUS) {
-				fprintf(stderr, "vmload: -v: at most %d vCPUs\n",
-					KVM_UTIL_MAX_VCPUS);
-				return -EINVAL;
-			}
-			o->vm.nr_vcpus = n;
-			break;
-		case 'i':
-			o->vm.irqchip = true;
-			break;
-		case 'm':
-			if (parse_mode(optarg, &o->vm.mode)) {
-				fprintf(stderr, "vmload: -m: unknown mode '%s'\n",
-					optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_PIO:
-			if (parse_u32("--pio", optarg, 0, &o->wl.pio))
-				return -EINVAL;
-			break;
-		case OPT_MMIO:
-			if (parse_u32("--mmio", optarg, 0, &o->wl.mmio))
-				return -EINVAL;
-			break;
-		case OPT_CPUID:
-			if (parse_u32("--cpuid", optarg, 0, &o->wl.cpuid))
-				return -EINVAL;
-			break;
-		case OPT_HLT:
-			if (parse_u32("--hlt", optarg, 0, &o->wl.hlt))
-				return -EINVAL;
-			break;
-		case OPT_TSCDL:
-			if (parse_u32("--tscdl", optarg, 0, &o->wl.wrmsr_tscdl))
-				return -EINVAL;
-			break;
-		case OPT_MSR:
-			if (parse_u32("--msr", optarg, 0, &o->wl.wrmsr_other))
-				return -EINVAL;
-			break;
-		case OPT_MSR_INDEX:
-			if (parse_u32("--msr-index", optarg, 0, &o->wl.msr_index))
-				return -EINVAL;
-			break;
-		case OPT_HLT_NS:
-			if (parse_u32("--hlt-ns", optarg, 1, &o->wl.hlt_timer_ns))
-				return -EINVAL;
-			break;
-		case OPT_LOOPS:
-			if (parse_u32("--loops", optarg, 1, &o->loops))
-				return -EINVAL;
-			if (o->loops == KVM_WL_LOOPS_FOREVER)
-				o->loops--;
-			have_loops = true;
-			break;
-		case OPT_SECONDS:
-			errno = 0;
-			o->seconds = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->seconds > 0) ||
-			    o->seconds > 1e6) {
-				fprintf(stderr, "vmload: --seconds: invalid value '%s'\n",
-					optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_QUIET:
-			o->quiet = true;
-			break;
-		case OPT_READY:
-			o->ready_file = optarg;
-			break;
-		case OPT_CPU:
-			if (parse_u32("--cpu", optarg, 0, &n))
-				return -EINVAL;
-			if (n >= CPU_SETSIZE) {
-				fprintf(stderr, "vmload: --cpu: at most %d\n",
-					CPU_SETSIZE - 1);
-				return -EINVAL;
-			}
-			o->cpu = n;
-			break;
-		case OPT_STATS:
-			o->stats = true;
-			break;
-		case OPT_STATS_POLL:
-			if (parse_u32("--stats-poll", optarg, 1, &o->stats_poll_ms))
-				return -EINVAL;
-			o->stats = true;
-			break;
-		case 'h':
-		case OPT_HELP:
-			return 1;
-		default:
-			return -EINVAL;
+	for (i = 0; i < NR_OPTS; i++) {
+		opt = &vmload_opts[i];
+		long_opts[i].name = opt->name;
+		long_opts[i].has_arg = opt->arg ? required_argument : no_argument;
+		long_opts[i].val = 256 + i;
+		if (opt->short_name) {
+			*p++ = opt->short_name;
+			if (opt->arg)
+				*p++ = ':';
 		}
+	}
+	*p = '\0';
+
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+		for (idx = 0; idx < (int)NR_OPTS; idx++)
+			if (c == 256 + idx || c == vmload_opts[idx].short_name)
+				break;
+		if (idx == (int)NR_OPTS)
+			return -EINVAL;
+		opt = &vmload_opts[idx];
+		if (opt->help_opt)
+			return 1;
+		if (opt->flag)
+			*opt->flag = true;
+		else if (opt->u32 &&
+			 parse_u32(opt->name, optarg, opt->min, opt->max,
+				   opt->u32))
+			return -EINVAL;
+		else if (opt->set && opt->set(opt->name, optarg))
+			return -EINVAL;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "vmload: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (have_loops && o->seconds > 0) {
+	if (o->have_loops && o->seconds > 0) {
 		fprintf(stderr, "vmload: --loops and --seconds are exclusive\n");
 		return -EINVAL;
 	}
@@ -333,7 +358,7 @@ static void *waiter_thread(void *arg)
 {
 	struct waiter *w = arg;
 
-	w->ret = kvm_vm_wait(w->vm, 0);
+	w->ret = __kvm_vm_wait(w->vm, 0);
 	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -353,7 +378,7 @@ static void poll_stats(struct kvm_vm *vm, u64 *reads)
 	u64 val;
 
 	for (i = 0; i < kvm_vm_nr_vcpus(vm); i++)
-		if (!kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i), "exits", &val))
+		if (!__kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i), "exits", &val))
 			(*reads)++;
 }
 
@@ -418,8 +443,7 @@ static void print_results(struct kvm_vm *vm, const struct opts *o)
 		struct kvm_vcpu *vcpu = kvm_vm_vcpu(vm, i);
 		u64 pio, mmio, cpuid, msr, ops, total = 0, wall;
 
-		if (kvm_vcpu_guest_result(vcpu, &res))
-			memset(&res, 0, sizeof(res));
+		res = kvm_vcpu_guest_result(vcpu);
 		for (r = 0; r < KVM_UTIL_EXIT_MAX; r++)
 			total += kvm_vcpu_exit_count(vcpu, r);
 		pio = kvm_vcpu_pio_count(vcpu, KVM_UTIL_PORT_WORK);
@@ -456,8 +480,8 @@ static int print_stats(struct kvm_vm *vm, u64 reads)
 	for (i = 0; i < kvm_vm_nr_vcpus(vm); i++) {
 		printf("kvm_stats %u", i);
 		for (s = 0; s < ARRAY_SIZE(stat_names); s++) {
-			ret = kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i),
-						 stat_names[s], &val);
+			ret = __kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i),
+						   stat_names[s], &val);
 			if (ret) {
 				printf("\n");
 				fflush(stdout);
@@ -492,14 +516,13 @@ static int pin_to_cpu(int cpu)
 int main(int argc, char **argv)
 {
 	struct waiter w = { 0 };
-	struct opts o = { 0 };
 	pthread_t waiter;
 	u64 stat_reads = 0;
 	unsigned int i;
 	sigset_t sigs;
 	int ret, sig, status = 1;
 
-	ret = parse_args(argc, argv, &o);
+	ret = parse_args(argc, argv);
 	if (ret > 0) {
 		print_usage(stdout, argv[0]);
 		return 0;
@@ -509,8 +532,8 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	if (o.cpu >= 0) {
-		ret = pin_to_cpu(o.cpu);
+	if (opts.cpu >= 0) {
+		ret = pin_to_cpu(opts.cpu);
 		if (ret)
 			return ret == -EINVAL ? 2 : 1;
 	}
@@ -529,63 +552,48 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	w.vm = kvm_vm_create(&o.vm);
-	if (!w.vm) {
-		fprintf(stderr, "vmload: creating the VM failed\n");
-		return 1;
-	}
-	for (i = 0; i < o.vm.nr_vcpus; i++) {
-		ret = kvm_vcpu_set_workload(kvm_vm_vcpu(w.vm, i), &o.wl);
-		if (ret) {
-			fprintf(stderr, "vmload: vcpu %u: setting the workload failed: %s\n",
-				i, strerror(-ret));
-			goto out_destroy;
-		}
-	}
+	w.vm = kvm_vm_create(&opts.vm);
+	for (i = 0; i < opts.vm.nr_vcpus; i++)
+		kvm_vcpu_set_workload(kvm_vm_vcpu(w.vm, i), &opts.wl);
 
 	printf("pid %d vmfd %d\n", kvm_vm_debugfs_pid(w.vm), kvm_vm_fd(w.vm));
 	fflush(stdout);
 
-	ret = kvm_vm_start(w.vm, NULL, NULL);
-	if (ret) {
-		fprintf(stderr, "vmload: starting the vCPUs failed: %s\n",
-			strerror(-ret));
-		goto out_destroy;
-	}
+	kvm_vm_start(w.vm, NULL, NULL);
 	ret = pthread_create(&waiter, NULL, waiter_thread, &w);
 	if (ret) {
 		fprintf(stderr, "vmload: pthread_create: %s\n", strerror(ret));
 		kvm_vm_stop(w.vm);
-		kvm_vm_wait(w.vm, 0);
+		__kvm_vm_wait(w.vm, 0);
 		goto out_destroy;
 	}
-	if (o.ready_file) {
-		ret = write_ready_file(o.ready_file, w.vm);
+	if (opts.ready_file) {
+		ret = write_ready_file(opts.ready_file, w.vm);
 		if (ret) {
-			fprintf(stderr, "vmload: %s: %s\n", o.ready_file,
+			fprintf(stderr, "vmload: %s: %s\n", opts.ready_file,
 				strerror(-ret));
 			kvm_vm_stop(w.vm);
 		}
 	}
 
-	sig = control_loop(w.vm, &w, &sigs, &o, &stat_reads);
+	sig = control_loop(w.vm, &w, &sigs, &opts, &stat_reads);
 	pthread_join(waiter, NULL);
 
-	print_results(w.vm, &o);
+	print_results(w.vm, &opts);
 	if (!ret && (w.ret == 0 || w.ret == -EINTR))
 		status = 0;
-	if (o.stats && print_stats(w.vm, stat_reads))
+	if (opts.stats && print_stats(w.vm, stat_reads))
 		status = 1;
-	for (i = 0; i < o.vm.nr_vcpus; i++) {
+	for (i = 0; i < opts.vm.nr_vcpus; i++) {
 		struct kvm_vcpu *vcpu = kvm_vm_vcpu(w.vm, i);
 
 		if (vcpu->failed)
 			fprintf(stderr, "vmload: vcpu %u failed: %s\n", i,
 				vcpu->err);
 	}
-	if (!o.quiet)
+	if (!opts.quiet)
 		fprintf(stderr, "vmload: %u vCPU(s), mode %s, irqchip %d: %s%s%s\n",
-			o.vm.nr_vcpus, mode_names[o.vm.mode], o.vm.irqchip,
+			opts.vm.nr_vcpus, kvm_mode_name(opts.vm.mode), opts.vm.irqchip,
 			status ? "FAILED" : "ok",
 			sig ? ", stopped by " : "", sig ? strsignal(sig) : "");
 
