@@ -141,7 +141,7 @@ for l in "${lines[@]}"; do
 	case ${w[0]} in
 	@modprobe)
 		echo "=== setup: modprobe ${w[*]:1}"
-		kt_modprobe "${w[@]:1}" || setup_failed="modprobe ${w[1]}"
+		kvmtune_modprobe "${w[@]:1}" || setup_failed="modprobe ${w[1]}"
 		;;
 	@insmod)
 		echo "=== setup: insmod ${w[*]:1}"
