@@ -17,8 +17,9 @@ KVMTUNE_VMLOAD=$KVMTUNE_BUILD/selftests/loadgen/vmload
 # shellcheck disable=SC2034
 KVMTUNE_VMLOOP=$KVMTUNE_BUILD/selftests/loadgen/vmloop
 
-# What the proving ground calls a kernel splat (selftests/vm/run.sh)
-KVMTUNE_SPLAT='(Oops|BUG:|kernel BUG at|WARNING:|KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|Kernel panic|detected stall|soft lockup|hard LOCKUP|blocked for more than|general protection fault|Call Trace:)'
+# What the proving ground calls a kernel splat: KVMTUNE_SPLAT
+# shellcheck source=splat.sh
+. "$KVMTUNE_REPO/selftests/lib/splat.sh"
 
 # kvmtune_modprobe MODULE [PARAM=VALUE...]: load a module of the booted
 # kernel from the unpacked Debian package (the chroot has no /lib/modules

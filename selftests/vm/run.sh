@@ -230,7 +230,9 @@ done
 # The run itself is a test: it must finish, report every planned test and
 # leave a clean console.  Every reason it is red is named.
 why=()
-badness='(Oops|BUG:|kernel BUG at|WARNING:|KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|Kernel panic|detected stall|soft lockup|hard LOCKUP|blocked for more than|general protection fault|Call Trace:)'
+# shellcheck source=../lib/splat.sh
+. "$repo/selftests/lib/splat.sh"
+badness=$KVMTUNE_SPLAT
 console() { tr -d '\r' <"$out/console.log" 2>/dev/null | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //'; }
 splat=$(console | grep -Em 1 "$badness" || true)
 if [ -n "$splat" ]; then
