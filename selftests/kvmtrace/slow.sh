@@ -7,13 +7,14 @@
 #  - its format file has the documented fields and types;
 #  - the load parameter slow_ns=T sets the initial threshold: it reads back
 #    in control and summary, and is obeyed by a running VM (in-kernel
-#    irqchip, 300 us timer HLTs, PIO and MMIO to userspace, CPUID, x2APIC
+#    irqchip, timer HLTs, PIO and MMIO to userspace, CPUID, x2APIC
 #    MSRs): every event lasts >= T, events = stats slow + user_slow of the
 #    VM and of each vCPU ("in kernel" = slow, "in user" = user_slow), and
 #    since T is a power of two, so a histogram bucket is either all below
 #    or all above it, slow = the latency counts of the buckets >= T and
 #    user_slow the same for user_latency, exactly;
-#  - HLT exits are never reported, although each lasts about 300 us > T;
+#  - HLT exits are never reported, although each lasts longer than T
+#    (timer HLTs of 8 T, at least 300 us);
 #  - "slow_ns 0" silences it: no event while the VM runs, slow and
 #    user_slow frozen; "slow_ns T" through control brings events back;
 #  - slow_ns=1 and a VM of two vCPUs without irqchip doing a known number
@@ -35,7 +36,6 @@ trap kvmtrace_cleanup EXIT
 
 kvmtrace_test_init "$KVMTRACE_KO" "$KVMTUNE_VMLOAD" "$KVMTUNE_VMLOOP"
 
-T=32768		# 2^15 ns
 
 # hist_from FILE LO [PREFIX]: counts of FILE's histogram lines with lo_ns >= LO
 hist_from() {
@@ -66,9 +66,37 @@ ev_count() {
 		END { print n + 0 }' "$1"
 }
 
+# ---- T --------------------------------------------------------------------
+# T must split the in-kernel exits of the VM below: some faster, some
+# slower. Under icount shift=auto guest time per instruction grows with
+# the host's load, and a fixed 32 us was once slower than every exit. So
+# T is the power of two that ends the bucket of the median in-kernel exit
+# of a calibration run of the same VM: at least half its exits are faster.
+# Timer HLTs last 8 T (at least 300 us), so that they are all slower.
+kvmtune_step "calibrate T"
+insmod "$KVMTRACE_KO" || kvmtune_fail "insmod"
+kvmtrace_vm_start cal -v 2 -i --hlt 5 --hlt-ns 300000 --pio 10 --mmio 10 --cpuid 10
+cal=$(kvmtrace_vm cal)
+kvmtune_poll_tries 10 test -d "$KVMTRACE_D/vms/$cal/vcpu1" || kvmtune_fail "VM $cal not traced"
+kvmtune_sleep 1
+kvmtrace_vm_stop cal
+T=$(awk '{ n[$(NF - 1) + 0] += $NF; all += $NF }
+	END {
+		# the buckets start at 0 and at powers of two
+		for (lo = 0; all && lo <= 2 ^ 40; lo = lo ? 2 * lo : 1) {
+			sum += n[lo]
+			if (2 * sum >= all) { print (lo ? 2 * lo : 2); exit }
+		}
+	}' "$KVMTRACE_D/vms/$cal/latency")
+kvmtrace_vm_end cal
+rmmod kvmtrace || kvmtune_fail "rmmod"
+[[ $T =~ ^[0-9]+$ ]] || kvmtune_fail "no in-kernel exit to calibrate T with"
+hlt_ns=$((8 * T > 300000 ? 8 * T : 300000))
+echo "T = $T ns (median in-kernel exit below it), timer HLTs of $hlt_ns ns"
+
 # ---- the format ------------------------------------------------------------
 kvmtune_step "insmod slow_ns=$T, the format"
-insmod "$KVMTRACE_KO" slow_ns=$T || kvmtune_fail "insmod slow_ns=$T"
+insmod "$KVMTRACE_KO" slow_ns="$T" || kvmtune_fail "insmod slow_ns=$T"
 [ -f "$KVMTRACE_EV/format" ] || kvmtune_fail "no tracepoint kvmtrace:kvmtrace_slow_exit"
 for f in 'char vm\[[0-9]+\]' 'char reason_name\[[0-9]+\]' 'pid_t pid' 'int vcpu_id' \
 	 'u32 isa' 'u32 reason' 'u64 duration_ns' 'bool user'; do
@@ -79,16 +107,16 @@ echo "ok: format has the documented fields"
 
 # ---- slow_ns=T from the load parameter ----------------------------------------
 kvmtune_step "slow_ns=$T obeyed"
-kvmtune_expect_eq "control slow_ns" $T "$(kvmtrace_val "$KVMTRACE_D/control" slow_ns)"
-kvmtune_expect_eq "summary slow_ns" $T "$(kvmtrace_summary slow_ns)"
+kvmtune_expect_eq "control slow_ns" "$T" "$(kvmtrace_val "$KVMTRACE_D/control" slow_ns)"
+kvmtune_expect_eq "summary slow_ns" "$T" "$(kvmtrace_summary slow_ns)"
 kvmtrace_trace_start
-kvmtrace_vm_start a -v 2 -i --hlt 5 --hlt-ns 300000 --pio 10 --mmio 10 --cpuid 10
+kvmtrace_vm_start a -v 2 -i --hlt 5 --hlt-ns "$hlt_ns" --pio 10 --mmio 10 --cpuid 10
 a=$(kvmtrace_vm a)
 kvmtune_poll_tries 10 test -d "$KVMTRACE_D/vms/$a/vcpu1" || kvmtune_fail "VM $a not traced"
 kvmtune_sleep 2
 kvmtrace_vm_stop a
 kvmtrace_trace_stop "$KVMTRACE_OUT/events"
-ev_summary "$a" $T "$KVMTRACE_OUT/events" >"$KVMTRACE_OUT/sum"
+ev_summary "$a" "$T" "$KVMTRACE_OUT/events" >"$KVMTRACE_OUT/sum"
 cat "$KVMTRACE_OUT/sum"
 grep '^BAD' "$KVMTRACE_OUT/sum" && kvmtune_fail "events not in the format, or shorter than $T ns"
 d=$KVMTRACE_D/vms/$a
@@ -101,11 +129,11 @@ for v in 0 1; do
 	kvmtune_expect_eq "vcpu$v slow = events in kernel" "$k" "$(kvmtrace_val "$s/stats" slow)"
 	kvmtune_expect_eq "vcpu$v user_slow = events in user" "$u" "$(kvmtrace_val "$s/stats" user_slow)"
 	kvmtune_expect_eq "vcpu$v slow = latency counts >= $T ns" \
-		"$(hist_from "$s/latency" $T)" "$k"
+		"$(hist_from "$s/latency" "$T")" "$k"
 	kvmtune_expect_eq "vcpu$v user_slow = user_latency counts >= $T ns" \
-		"$(hist_from "$s/user_latency" $T)" "$u"
+		"$(hist_from "$s/user_latency" "$T")" "$u"
 	kvmtune_expect_eq "vcpu$v HLT events" 0 "$(ev_count "$KVMTRACE_OUT/sum" $v HLT kernel)"
-	long=$(hist_from "$s/hlt" $T exit_hist)
+	long=$(hist_from "$s/hlt" "$T" exit_hist)
 	[ "$long" -gt 0 ] || kvmtune_fail "vcpu$v: no HLT exit of $T ns or more"
 	fast=$(hist_from "$s/latency" 0)
 	[ "$fast" -gt "$k" ] || kvmtune_fail "vcpu$v: all $fast exits in kernel slow: T discriminates nothing"
