@@ -136,6 +136,7 @@ stage_end kernels
 stage "build"
 for line in $lines; do
 	gate "build/$line/modules (W=1, sparse)" "${make[@]}" LINE="$line" kmod-line
+	gate "build/$line/guest-module (W=1, sparse)" "${make[@]}" LINE="$line" guest-line
 	gate "build/$line/harness-module" "${make[@]}" LINE="$line" harness-line
 	gate "install/$line (make install, dkms)" "$here/install-check.sh" "$line"
 done
@@ -148,10 +149,11 @@ gate "style/checkpatch --strict" "${make[@]}" style
 gate "style/shellcheck" "${make[@]}" shellcheck
 stage_end style
 
-# Each kernel boots once per run spec: the main suite, and the nested
-# Linux guests, which need a different TCG mode (see run.sh).
+# Each kernel boots once per run spec: the main suite, the nested Linux
+# guests, which need a different TCG mode (see run.sh), and the guest
+# module kvmbench, whose tests share one nested guest of their own.
 for line in $lines; do
-	for spec in tests nested; do
+	for spec in tests nested kvmbench; do
 		stage "proving ground $line ($spec.list)"
 		counted "[$line] $spec.list" \
 			"$here/run.sh" -n "$spec" -s "$repo/selftests/$spec.list" "$line"
