@@ -33,38 +33,41 @@ echo "$res"
 kt_expect_eq "benches in results, in order" "$benches $benches" \
 	"$(awk '$2 == 0 { a = a (a ? " " : "") $1 } $2 == 1 { b = b " " $1 } END { print a b }' <<<"$res")"
 
-declare -A want=()
+declare -A want=() seen=()
+while read -r -a f; do
+	b=${f[0]} v=${f[1]}
+	[ -z "${seen[$b.$v]:-}" ] || kt_fail "$b: more than one line for vCPU $v"
+	seen[$b.$v]=1
+	kb_check_ops "${f[*]}"
+	[[ ${f[4]} =~ ^[0-9]+\.[0-9]%$ ]] || kt_fail "$b: spread '${f[4]}'"
+	[ "${f[6]}" = 1 ] || kt_fail "$b: ${f[6]} repeats, not 1"
+	case $b in
+	ipi | ipi_halt | tlb_shootdown) partner=$((1 - v)) ;;
+	*) partner=- ;;
+	esac
+	[ "${f[8]}" = "$partner" ] || kt_fail "$b on $v: partner '${f[8]}', not '$partner'"
+	[[ ${f[9]} =~ ^(-|[a-z:_0-9x]+=[0-9.+]+(,[a-z:_0-9x]+=[0-9.+]+)*)$ ]] ||
+		kt_fail "$b: exits field '${f[9]}'"
+	[ "${f[9]}" != - ] || continue
+	IFS=, read -r -a items <<<"${f[9]}"
+	for item in "${items[@]}"; do
+		spec=${item#*=}
+		[[ $spec != *..* ]] || continue # bounds: the run's background
+		key=${item%%=*} n=${spec%%+*} add=0
+		[[ $spec == *+* ]] && add=${spec#*+}
+		want[$v.$key]=$((${want[$v.$key]:-0} + f[7] * n + add))
+	done
+done <<<"$res"
 for b in $benches; do
 	for v in 0 1; do
-		line=$(kb_result "$res" "$b" "$v")
-		[ -n "$line" ] || kt_fail "$b: no line for vCPU $v"
-		[ "$(grep -c "^$b $v " <<<"$res")" -eq 1 ] || kt_fail "$b: more than one line for vCPU $v"
-		kb_check_ops "$line"
-		read -r -a f <<<"$line"
-		[[ ${f[4]} =~ ^[0-9]+\.[0-9]%$ ]] || kt_fail "$b: spread '${f[4]}'"
-		[ "${f[6]}" = 1 ] || kt_fail "$b: ${f[6]} repeats, not 1"
-		case $b in
-		ipi | ipi_halt | tlb_shootdown) partner=$((1 - v)) ;;
-		*) partner=- ;;
-		esac
-		[ "${f[8]}" = "$partner" ] || kt_fail "$b on $v: partner '${f[8]}', not '$partner'"
-		[[ ${f[9]} =~ ^(-|[a-z:_0-9x]+=[0-9.+]+(,[a-z:_0-9x]+=[0-9.+]+)*)$ ]] ||
-			kt_fail "$b: exits field '${f[9]}'"
-		[ "${f[9]}" != - ] || continue
-		IFS=, read -r -a items <<<"${f[9]}"
-		for item in "${items[@]}"; do
-			spec=${item#*=}
-			[[ $spec != *..* ]] || continue # bounds: the run's background
-			key=${item%%=*} n=${spec%%+*} add=0
-			[[ $spec == *+* ]] && add=${spec#*+}
-			want[$v.$key]=$((${want[$v.$key]:-0} + f[7] * n + add))
-		done
+		[ -n "${seen[$b.$v]:-}" ] || kt_fail "$b: no line for vCPU $v"
 	done
 done
 for k in "${!want[@]}"; do
 	v=${k%%.*} key=${k#*.} kind=${key%%:*} msr=
 	[[ $key == *:* ]] && msr=${key#*:}
-	got=$(kb_count "all$v" "$kind" "$msr")
+	kb_kind "all$v" "$kind" "$msr"
+	got=$kb_n
 	if [ "$v" = 0 ] && [ "$kind" = pio_user ]; then
 		[ "$got" -ge "${want[$k]}" ] ||
 			kt_fail "vCPU $v: $key: kvmtrace counted $got, below the benches' ${want[$k]}"
