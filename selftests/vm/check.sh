@@ -136,6 +136,7 @@ stage_end kernels
 stage "build"
 for line in $lines; do
 	gate "build/$line/modules (W=1, sparse)" "${make[@]}" LINE="$line" kmod-line
+	gate "build/$line/guest-module (W=1, sparse)" "${make[@]}" LINE="$line" guest-line
 	gate "build/$line/harness-module" "${make[@]}" LINE="$line" harness-line
 	gate "install/$line (make install, dkms)" "$here/install-check.sh" "$line"
 done
@@ -214,7 +215,8 @@ proving_ground() {
 }
 
 # Each kernel boots once per run spec: the main suite, and the nested
-# Linux guests, which need a different TCG mode (see run.sh).
+# Linux guests (kvm/nested_boot, the guest module kvmbench), which need a
+# different TCG mode (see run.sh).
 for spec in tests nested; do
 	proving_ground "$spec"
 done
