@@ -69,6 +69,37 @@ static void tap_name(int pid, int fd, struct kvmaudit_tap *tap)
 	free(text);
 }
 
+/*
+ * A fake tree (--sysroot) cannot hold links to real devices such as
+ * /dev/vhost-net (whatever walks the tree would open them): its fd links
+ * are relative, within the tree. Resolve one as /proc/<pid>/fd/ would.
+ */
+static void fake_link(int pid, char *link, size_t size)
+{
+	char path[KVMAUDIT_PATH_LEN], *comp, *save = NULL, *out;
+	size_t len = 0;
+
+	if (link[0] == '/' || !strncmp(link, "anon_inode:", 11) ||
+	    snprintf(path, sizeof(path), "proc/%d/fd/%s", pid, link) >= (int)sizeof(path))
+		return;
+	out = link;
+	out[0] = '\0';
+	for (comp = strtok_r(path, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			char *slash = strrchr(out, '/');
+
+			len = slash ? (size_t)(slash - out) : 0;
+			out[len] = '\0';
+			continue;
+		}
+		len += snprintf(out + len, size - len, "/%s", comp);
+		if (len >= size)
+			return;
+	}
+}
+
 static int read_fds(int pid, struct fds *f)
 {
 	char link[256];
@@ -86,6 +117,8 @@ static int read_fds(int pid, struct fds *f)
 		fd = atoi(de->d_name);
 		if (kvmaudit_readlink(link, sizeof(link), "/proc/%d/fd/%d", pid, fd))
 			continue;	/* closed meanwhile */
+		if (*kvmaudit_root())
+			fake_link(pid, link, sizeof(link));
 		if (!strcmp(link, "anon_inode:kvm-vm")) {
 			err = kvmaudit_grow((void **)&f->vmfds, &f->cap_vmfds,
 					    f->nr_vmfds, sizeof(int), MAX_VMS);
