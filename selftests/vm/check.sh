@@ -141,6 +141,7 @@ for line in $lines; do
 done
 gate "build/selftests" "${make[@]}" selftests
 gate "build/tools" "${make[@]}" tools
+gate "tools/kvmaudit (fake host)" "${make[@]}" -C tools check-kvmaudit OUTPUT="$repo/build/tools"
 stage_end build
 
 stage "style"
@@ -148,10 +149,11 @@ gate "style/checkpatch --strict" "${make[@]}" style
 gate "style/shellcheck" "${make[@]}" shellcheck
 stage_end style
 
-# Each kernel boots once per run spec: the main suite, and the nested
-# Linux guests, which need a different TCG mode (see run.sh).
+# Each kernel boots once per run spec: the main suite, the nested Linux
+# guests, which need a different TCG mode (see run.sh), and kvmaudit's,
+# which needs NUMA nodes.
 for line in $lines; do
-	for spec in tests nested; do
+	for spec in tests nested kvmaudit; do
 		stage "proving ground $line ($spec.list)"
 		counted "[$line] $spec.list" \
 			"$here/run.sh" -n "$spec" -s "$repo/selftests/$spec.list" "$line"
