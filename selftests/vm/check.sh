@@ -142,7 +142,7 @@ for line in $lines; do
 done
 gate "build/selftests" "${make[@]}" selftests
 gate "build/tools" "${make[@]}" tools
-gate "tools/check (kvmtop on fake trees, its screen under tmux)" \
+gate "tools/check (kvmtop on fake trees, its screen under tmux; kvmaudit on a fake host)" \
 	"${make[@]}" -C tools check OUTPUT="$repo/build/tools"
 stage_end build
 
@@ -214,10 +214,10 @@ proving_ground() {
 	stage_end "proving ground $lines ($spec.list)"
 }
 
-# Each kernel boots once per run spec: the main suite, and the nested
-# Linux guests (kvm/nested_boot, the guest module kvmbench), which need a
-# different TCG mode (see run.sh).
-for spec in tests nested; do
+# Each kernel boots once per run spec: the main suite, kvmaudit's, which
+# needs NUMA nodes, and the nested Linux guests (kvm/nested_boot, the
+# guest module kvmbench), which need a different TCG mode (see run.sh).
+for spec in tests kvmaudit nested; do
 	proving_ground "$spec"
 done
 

@@ -21,6 +21,8 @@ PKGS=(
 	sparse perl dwarves shellcheck git
 	# kvmtop's tests: its screen under tmux, its OpenMetrics through a parser
 	tmux python3 python3-prometheus-client
+	# kvmaudit's tests: tunnels and a dummy NIC
+	iproute2
 	# packaging
 	dkms
 )

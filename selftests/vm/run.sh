@@ -91,6 +91,24 @@ if [ -n "$icount_line" ]; then
 		die "$spec: '$icount_line' needs TCG mode icount, this run uses $tcg"
 fi
 
+# "@numa N", N of 1 or 2: the guest's 2 vCPUs and 3 GiB as N NUMA nodes,
+# one socket each, the CPUs and memory split evenly; tests of NUMA
+# placement get real nodes to judge.
+smp=(-smp 2)
+numa=()
+numa_line=$(directive numa)
+if [ -n "$numa_line" ]; then
+	read -r _ nodes extra <<<"$numa_line"
+	if ! [[ $nodes =~ ^[12]$ ]] || [ -n "$extra" ]; then
+		die "$spec: '$numa_line': want @numa N, N of 1 or 2 (at most one node per vCPU)"
+	fi
+	smp=(-smp "2,sockets=$nodes,cores=$((2 / nodes)),threads=1")
+	for ((n = 0; n < nodes; n++)); do
+		numa+=(-object "memory-backend-ram,id=node$n,size=$((3072 / nodes))M"
+			-numa "node,nodeid=$n,cpus=$((n * 2 / nodes))-$(((n + 1) * 2 / nodes - 1)),memdev=node$n")
+	done
+fi
+
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (make deps)"
 
 envfile=$cache/$line/env
@@ -158,7 +176,7 @@ esac
 # CMPXCHG16B (SLUB's per-CPU fastpath): the L1 kernel took a #DB with the
 # trap flag set, and a double fault, right after one.  Without CX16 the
 # kernel never executes it.
-qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "max,cx16=off" -smp 2 -m 3G
+qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "max,cx16=off" "${smp[@]}" -m 3G "${numa[@]}"
 	-nodefaults -display none -no-reboot -monitor none
 	-kernel "$VMLINUZ" -initrd "$initrd"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"

@@ -31,10 +31,10 @@ banner "1. Two VMs start on this host (kvmtrace is not loaded yet)"
 echo "vm-io:    2 vCPUs, no irqchip: port I/O, MMIO and HLT exits"
 echo "vm-timer: 2 vCPUs, in-kernel irqchip: TSC_DEADLINE writes (a guest"
 echo "          re-arming its timer, as BBR pacing does) and CPUID"
-"$vmload" -v 2 --pio 400 --mmio 200 --hlt 100 --seconds 30 \
+"$vmload" -v 2 --pio 400 --mmio 200 --hlt 100 --seconds 300 \
 	--ready-file "$TMPDIR/vm-io.ready" --quiet >"$TMPDIR/vm-io.out" 2>&1 &
 pids+=($!)
-"$vmload" -v 2 -i --tscdl 600 --cpuid 300 --seconds 30 \
+"$vmload" -v 2 -i --tscdl 600 --cpuid 300 --seconds 300 \
 	--ready-file "$TMPDIR/vm-timer.ready" --quiet >"$TMPDIR/vm-timer.out" 2>&1 &
 pids+=($!)
 for r in vm-io vm-timer; do
