@@ -15,8 +15,8 @@
 ka_here=$(dirname "$0")
 # shellcheck source=ka_lib.sh
 . "$ka_here/ka_lib.sh"
-# shellcheck source=../kvmtrace/kt_lib.sh
-. "$KVMTUNE_REPO/selftests/kvmtrace/kt_lib.sh"
+# shellcheck source=../lib/kvmtrace.sh
+. "$KVMTUNE_REPO/selftests/lib/kvmtrace.sh"
 
 bg=()
 cleanup() {
@@ -25,20 +25,20 @@ cleanup() {
 		kill -TERM "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	kt_cleanup
+	kvmtrace_cleanup
 	rm -rf "$ka_tmp"
 }
 trap cleanup EXIT
 
-[ -x "$KT_VMLOAD" ] || kt_fail "$KT_VMLOAD missing (make selftests)"
-kt_loaded kvmtrace && kt_fail "kvmtrace is already loaded; this test loads it itself"
-insmod "$KT_KO" || kt_fail "insmod $KT_KO"
+[ -x "$KVMTUNE_VMLOAD" ] || kvmtune_fail "$KVMTUNE_VMLOAD missing (make selftests)"
+kvmtune_loaded kvmtrace && kvmtune_fail "kvmtrace is already loaded; this test loads it itself"
+insmod "$KVMTRACE_KO" || kvmtune_fail "insmod $KVMTRACE_KO"
 
 ka_step "a VM killed between the two samples"
 # mostly halted, so that the emulated CPUs keep up
-kt_vm_start stays -v 1 --pio 1 -i --hlt 1 --hlt-ns 20000000
-kt_vm_start goes -v 2 --pio 1 -i --hlt 1 --hlt-ns 20000000
-stays=$(kt_vm stays) goes=$(kt_vm goes)
+kvmtrace_vm_start stays -v 1 --pio 1 -i --hlt 1 --hlt-ns 20000000
+kvmtrace_vm_start goes -v 2 --pio 1 -i --hlt 1 --hlt-ns 20000000
+stays=$(kvmtrace_vm stays) goes=$(kvmtrace_vm goes)
 "$kvmaudit" --json -i 5 -c cpu.numa,timer.pio >"$ka_tmp/gone.json" 2>"$ka_tmp/gone.err" &
 audit=$!
 # kvmaudit has read the VMs once it sleeps for its second sample: in
@@ -48,12 +48,12 @@ asleep() {
 	read -r s _ <"/proc/$audit/syscall" && [ "$s" = 230 ]
 }
 # (polled without a fork: the window is the interval less the reading)
-kt_wait_for 30 asleep || kt_fail "kvmaudit never waited for its second sample"
+kvmtune_poll_tries 30 asleep || kvmtune_fail "kvmaudit never waited for its second sample"
 # stopped, it cannot wake before the VM is gone
 kill -STOP $audit
-kill -KILL "$(kt_vm_pid goes)"
-wait "$(kt_vm_pid goes)" 2>/dev/null
-unset "kt_vm_pids[goes]"
+kill -KILL "$(kvmtrace_vm_pid goes)"
+wait "$(kvmtrace_vm_pid goes)" 2>/dev/null
+unset "kvmtrace_vm_pids[goes]"
 kill -CONT $audit
 wait $audit
 ka_rc=$?
@@ -69,10 +69,10 @@ ka_step "VMs coming and going while kvmaudit runs"
 # another in one process (the next often gets the same fd, so the same
 # name), and vmload processes of one loop come and go
 vmloop=$KVMTUNE_BUILD/selftests/kvmtrace/vmloop
-[ -x "$vmloop" ] || kt_fail "$vmloop missing (make selftests)"
+[ -x "$vmloop" ] || kvmtune_fail "$vmloop missing (make selftests)"
 "$vmloop" cycles 1000000 >/dev/null 2>&1 &
 bg+=($!)
-(while :; do "$KT_VMLOAD" -v 2 --pio 1 --loops 1 >/dev/null 2>&1; kt_sleep 0.5; done) &
+(while :; do "$KVMTUNE_VMLOAD" -v 2 --pio 1 --loops 1 >/dev/null 2>&1; kvmtune_sleep 0.5; done) &
 bg+=($!)
 for i in 1 2 3; do
 	# half the runs wait half a second for kvmtrace's second sample
@@ -81,7 +81,7 @@ for i in 1 2 3; do
 	rc=$?
 	if [ "$rc" -gt 2 ]; then
 		cat "$ka_tmp/churn$i.err"
-		kt_fail "run $i: kvmaudit exited $rc"
+		kvmtune_fail "run $i: kvmaudit exited $rc"
 	fi
 	ka_batch sane "$ka_tmp/churn$i.json" "$rc"
 done

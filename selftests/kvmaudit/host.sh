@@ -17,8 +17,8 @@ KSM=/sys/kernel/mm/ksm
 HPN=/sys/module/kvm/parameters/halt_poll_ns
 
 [ "$(cat /sys/devices/system/node/online)" = 0-1 ] ||
-	kt_fail "want two NUMA nodes (@numa 2), have $(cat /sys/devices/system/node/online)"
-kt_loaded kvm || kt_fail "kvm is not loaded"
+	kvmtune_fail "want two NUMA nodes (@numa 2), have $(cat /sys/devices/system/node/online)"
+kvmtune_loaded kvm || kvmtune_fail "kvm is not loaded"
 
 # restore what we change
 saved=()
@@ -80,7 +80,7 @@ net.gre_queues host - SKIP
 net.gre_xps host - SKIP
 reason net.gre_queues host - ^no GRE tunnel is up$
 EXPECT
-kt_expect_eq "exit code with every check PASS or SKIP" 0 "$ka_rc"
+kvmtune_expect_eq "exit code with every check PASS or SKIP" 0 "$ka_rc"
 
 ka_step "bad settings"
 echo never >$THP/enabled
@@ -102,7 +102,7 @@ idle.halt_poll_ns host - WARN halt_poll_ns=0 halt_poll_ns_grow=$grow halt_poll_n
 net.gre_queues host - SKIP
 net.gre_xps host - SKIP
 EXPECT
-kt_expect_eq "exit code with a WARN" 1 "$ka_rc"
+kvmtune_expect_eq "exit code with a WARN" 1 "$ka_rc"
 
 ka_step "KSM within nodes only"
 echo 2 >$KSM/run
@@ -127,13 +127,13 @@ join() { local IFS=,; echo "$*"; }
 ka_batch numastat "$ka_tmp/numastat.json" "$ka_rc" "$(join "${before[@]}")" "$(join "${after[@]}")"
 
 ka_step "GRE tunnels"
-kt_modprobe ip_gre || kt_fail "modprobe ip_gre"
-kt_modprobe dummy || kt_fail "modprobe dummy"
-ip link add dummy0 numtxqueues 4 type dummy || kt_fail "ip link add dummy0"
-ip link add gre1 type gretap local 192.0.2.1 remote 192.0.2.2 || kt_fail "ip link add gre1"
+kvmtune_modprobe ip_gre || kvmtune_fail "modprobe ip_gre"
+kvmtune_modprobe dummy || kvmtune_fail "modprobe dummy"
+ip link add dummy0 numtxqueues 4 type dummy || kvmtune_fail "ip link add dummy0"
+ip link add gre1 type gretap local 192.0.2.1 remote 192.0.2.2 || kvmtune_fail "ip link add gre1"
 ip link add gre2 numtxqueues 4 type gretap local 192.0.2.1 remote 192.0.2.3 dev dummy0 ||
-	kt_fail "ip link add gre2"
-for l in dummy0 gre1 gre2; do ip link set "$l" up || kt_fail "ip link set $l up"; done
+	kvmtune_fail "ip link add gre2"
+for l in dummy0 gre1 gre2; do ip link set "$l" up || kvmtune_fail "ip link set $l up"; done
 ka_audit_text gre -c net
 ka_expect gre text <<EXPECT
 net.gre_queues host link:gre1 WARN kind=gretap tx_queues=1 | ip link add NAME type mqgretap local ... remote ... (mqgre), or at least ip link add NAME numtxqueues N type gretap ...
@@ -141,7 +141,7 @@ net.gre_queues host link:gre2 PASS kind=gretap tx_queues=4
 net.gre_xps host link:gre1 SKIP kind=gretap
 net.gre_xps host link:gre2 PASS kind=gretap dummy0_xps_queues=0/4
 EXPECT
-echo 1 >/sys/class/net/dummy0/queues/tx-2/xps_cpus || kt_fail "setting XPS on dummy0"
+echo 1 >/sys/class/net/dummy0/queues/tx-2/xps_cpus || kvmtune_fail "setting XPS on dummy0"
 ka_audit xps -c net.gre_xps
 ka_expect xps <<EXPECT
 net.gre_xps host link:gre1 SKIP kind=gretap

@@ -12,8 +12,8 @@ ka_tmp=${TMPDIR:-/tmp}/kvmaudit.$$
 mkdir -p "$ka_tmp"
 : >"$ka_tmp/batch"
 
-[ -x "$kvmaudit" ] || kt_fail "$kvmaudit missing (make tools)"
-command -v python3 >/dev/null || kt_fail "python3 missing"
+[ -x "$kvmaudit" ] || kvmtune_fail "$kvmaudit missing (make tools)"
+command -v python3 >/dev/null || kvmtune_fail "python3 missing"
 
 # ka_audit NAME [ARGS...]: kvmaudit --json ARGS into $ka_tmp/NAME.json,
 # its exit code in ka_rc. ka_audit_text: the same, and the text report of
@@ -27,7 +27,7 @@ ka_audit() {
 	ka_rc=$?
 	if [ "$ka_rc" -gt 2 ]; then
 		cat "$ka_tmp/$name.err"
-		kt_fail "kvmaudit --json $* exited $ka_rc"
+		kvmtune_fail "kvmaudit --json $* exited $ka_rc"
 	fi
 }
 
@@ -60,7 +60,7 @@ ka_batch() {
 
 # ka_verify: run the queued expect.py commands, in one Python
 ka_verify() {
-	python3 "$ka_dir/expect.py" batch "$ka_tmp/batch" || kt_fail "expectations"
+	python3 "$ka_dir/expect.py" batch "$ka_tmp/batch" || kvmtune_fail "expectations"
 	: >"$ka_tmp/batch"
 }
 
@@ -109,7 +109,7 @@ ka_qemu() {
 ka_qemu_wait() {
 	ka_vm=
 	ka_wait 150 ka_vm_ready "$2" ||
-		{ cat "$ka_tmp/qemu-$1.log"; kt_fail "QEMU $1 did not start its vCPUs"; }
+		{ cat "$ka_tmp/qemu-$1.log"; kvmtune_fail "QEMU $1 did not start its vCPUs"; }
 }
 
 # ka_vm_ready PID: PID has a VM whose vCPUs have all run; sets ka_vm

@@ -22,24 +22,24 @@
 ka_here=$(dirname "$0")
 # shellcheck source=ka_lib.sh
 . "$ka_here/ka_lib.sh"
-# shellcheck source=../kvmtrace/kt_lib.sh
-. "$KVMTUNE_REPO/selftests/kvmtrace/kt_lib.sh"
+# shellcheck source=../lib/kvmtrace.sh
+. "$KVMTUNE_REPO/selftests/lib/kvmtrace.sh"
 
 cleanup() {
-	kt_cleanup
+	kvmtrace_cleanup
 	rm -rf "$ka_tmp"
 }
 trap cleanup EXIT
 
-[ -x "$KT_VMLOAD" ] || kt_fail "$KT_VMLOAD missing (make selftests)"
-[ -f "$KT_KO" ] || kt_fail "$KT_KO missing (make kmod-line)"
-kt_loaded kvmtrace && kt_fail "kvmtrace is already loaded; this test loads it itself"
+[ -x "$KVMTUNE_VMLOAD" ] || kvmtune_fail "$KVMTUNE_VMLOAD missing (make selftests)"
+[ -f "$KVMTRACE_KO" ] || kvmtune_fail "$KVMTRACE_KO missing (make kmod-line)"
+kvmtune_loaded kvmtrace && kvmtune_fail "kvmtrace is already loaded; this test loads it itself"
 
 idle=(-i --hlt 1 --hlt-ns 20000000)
-kt_vm_start tscdl -v 2 --tscdl 5 "${idle[@]}"
-kt_vm_start pio -v 1 --pio 2 "${idle[@]}"
-kt_vm_start hlt -v 1 "${idle[@]}"
-vms=("$(kt_vm tscdl)" "$(kt_vm pio)" "$(kt_vm hlt)")
+kvmtrace_vm_start tscdl -v 2 --tscdl 5 "${idle[@]}"
+kvmtrace_vm_start pio -v 1 --pio 2 "${idle[@]}"
+kvmtrace_vm_start hlt -v 1 "${idle[@]}"
+vms=("$(kvmtrace_vm tscdl)" "$(kvmtrace_vm pio)" "$(kvmtrace_vm hlt)")
 echo "VMs: tscdl ${vms[0]}, pio ${vms[1]}, hlt ${vms[2]}"
 
 # counters OUT: every vCPU's counters that the rate checks use, as JSON
@@ -49,11 +49,11 @@ counters() {
 	local vm d w sep1="" sep2 io isa tscdl pio hlt piw other
 	{
 		printf '{'
-		for vm in "$KT_D"/vms/*/; do
+		for vm in "$KVMTRACE_D"/vms/*/; do
 			vm=${vm%/} sep2=
 			printf '%s"%s": {' "$sep1" "${vm##*/}"
 			for d in "$vm"/vcpu*; do
-				isa=$(kt_val "$d/stats" isa)
+				isa=$(kvmtrace_val "$d/stats" isa)
 				io=123
 				[ "$isa" = vmx ] && io=30
 				tscdl=0 pio=0
@@ -63,9 +63,9 @@ counters() {
 				while read -r -a w; do
 					[ "$((w[1]))" = "$io" ] && pio=${w[2]}
 				done <"$d/exits"
-				hlt=$(kt_val "$d/hlt" exits)
-				piw=$(kt_val "$d/wakeups" piw)
-				other=$(kt_val "$d/wakeups" other)
+				hlt=$(kvmtrace_val "$d/hlt" exits)
+				piw=$(kvmtrace_val "$d/wakeups" piw)
+				other=$(kvmtrace_val "$d/wakeups" other)
 				printf '%s"%s": {"tsc_deadline_writes": %s, "pio_exits": %s, "hlt_exits": %s, "piw": %s, "wakeups": %s}' \
 					"$sep2" "${d##*/vcpu}" "$tscdl" "$pio" "$hlt" "$piw" "$((piw + other))"
 				sep2=", "
@@ -78,7 +78,7 @@ counters() {
 }
 
 ka_step "kvmtrace not loaded"
-ka_audit nokt -c timer,idle.nohlt -p "$(kt_vm_pid pio)"
+ka_audit nokt -c timer,idle.nohlt -p "$(kvmtrace_vm_pid pio)"
 ka_expect nokt <<EXPECT
 timer.tsc_deadline ${vms[1]} - SKIP
 timer.pio ${vms[1]} - SKIP
@@ -86,15 +86,15 @@ idle.nohlt ${vms[1]} - SKIP
 reason timer.tsc_deadline ${vms[1]} - ^kvmtrace is not loaded \(insmod kvmtrace.ko\)$
 EXPECT
 
-insmod "$KT_KO" || kt_fail "insmod $KT_KO"
+insmod "$KVMTRACE_KO" || kvmtune_fail "insmod $KVMTRACE_KO"
 has_vcpus() {
-	[ -f "$KT_D/vms/${vms[0]}/vcpu1/exits" ] && [ -f "$KT_D/vms/${vms[1]}/vcpu0/exits" ] &&
-		[ -f "$KT_D/vms/${vms[2]}/vcpu0/exits" ]
+	[ -f "$KVMTRACE_D/vms/${vms[0]}/vcpu1/exits" ] && [ -f "$KVMTRACE_D/vms/${vms[1]}/vcpu0/exits" ] &&
+		[ -f "$KVMTRACE_D/vms/${vms[2]}/vcpu0/exits" ]
 }
-kt_wait_for 30 has_vcpus || kt_fail "kvmtrace has not seen every vCPU"
+kvmtune_poll_tries 30 has_vcpus || kvmtune_fail "kvmtrace has not seen every vCPU"
 
 ka_step "--interval 0"
-ka_audit noint -i 0 -c timer.pio -p "$(kt_vm_pid pio)"
+ka_audit noint -i 0 -c timer.pio -p "$(kvmtrace_vm_pid pio)"
 ka_expect noint <<EXPECT
 timer.pio ${vms[1]} - SKIP
 reason timer.pio ${vms[1]} - ^no interval to measure rates over \(--interval 0\)$
@@ -114,13 +114,13 @@ want="idle.nohlt:${vms[0]},idle.nohlt:${vms[1]},idle.nohlt:${vms[2]},timer.pio:$
 want+=",timer.tsc_deadline:${vms[0]}"
 ka_batch rates "$ka_tmp/running.json" "$ka_tmp/before.json" "$ka_tmp/after.json" \
 	"$limits" "$want" "${vms[@]}"
-kt_expect_eq "exit code with a WARN" 1 "$ka_rc"
+kvmtune_expect_eq "exit code with a WARN" 1 "$ka_rc"
 
 ka_step "stopped: every delta 0"
-for n in tscdl pio hlt; do kt_vm_stop $n; done
+for n in tscdl pio hlt; do kvmtrace_vm_stop $n; done
 ka_audit stopped -i 0.5 -c timer,idle.nohlt
 iv=$(ka_interval stopped)
-[ "$iv" -ge 500000 ] || kt_fail "interval of ${iv} us, under the 0.5 s asked for"
+[ "$iv" -ge 500000 ] || kvmtune_fail "interval of ${iv} us, under the 0.5 s asked for"
 ka_expect stopped <<EXPECT
 timer.tsc_deadline ${vms[0]} - PASS interval_us=$iv vcpu0_tsc_deadline_writes=0 vcpu1_tsc_deadline_writes=0 limit=100000
 timer.pio ${vms[0]} - PASS interval_us=$iv vcpu0_pio_exits=0 vcpu1_pio_exits=0 limit=10000
@@ -133,6 +133,6 @@ timer.tsc_deadline ${vms[2]} - PASS interval_us=$iv vcpu0_tsc_deadline_writes=0 
 timer.pio ${vms[2]} - PASS interval_us=$iv vcpu0_pio_exits=0 limit=10000
 idle.nohlt ${vms[2]} - PASS interval_us=$iv vcpu0_hlt_exits=0 vcpu0_wakeups=0 vcpu0_piw=0 limit=10000
 EXPECT
-kt_expect_eq "exit code" 0 "$ka_rc"
+kvmtune_expect_eq "exit code" 0 "$ka_rc"
 ka_verify
 echo "kvmaudit rate checks: all as expected"

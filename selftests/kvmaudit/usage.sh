@@ -18,9 +18,9 @@ expect_fail() {
 	"$@" >"$ka_tmp/out" 2>"$ka_tmp/err"
 	rc=$?
 	cat "$ka_tmp/err"
-	kt_expect_eq "$what: exit code" 3 "$rc"
-	grep -Eq -e "$re" "$ka_tmp/err" || kt_fail "$what: message does not match '$re'"
-	[ -s "$ka_tmp/out" ] && kt_fail "$what: printed a report"
+	kvmtune_expect_eq "$what: exit code" 3 "$rc"
+	grep -Eq -e "$re" "$ka_tmp/err" || kvmtune_fail "$what: message does not match '$re'"
+	[ -s "$ka_tmp/out" ] && kvmtune_fail "$what: printed a report"
 	echo "ok: $what"
 }
 
@@ -41,8 +41,8 @@ expect_fail "zero limit" "^kvmaudit: --limit pio=0: the rate must be a whole num
 expect_fail "stray argument" "^kvmaudit: unexpected argument 'now' \(kvmaudit -h\)$" \
 	"$kvmaudit" now
 
-"${nobody[@]}" "$kvmaudit" --list >"$ka_tmp/list" || kt_fail "kvmaudit --list as nobody"
-kt_expect_eq "checks listed" 28 "$(wc -l <"$ka_tmp/list")"
+"${nobody[@]}" "$kvmaudit" --list >"$ka_tmp/list" || kvmtune_fail "kvmaudit --list as nobody"
+kvmtune_expect_eq "checks listed" 28 "$(wc -l <"$ka_tmp/list")"
 "${nobody[@]}" "$kvmaudit" --help | grep -q '^Exit code: 0 every check PASS or SKIP, 1 a WARN, 2 a FAIL, 3 no audit.$' ||
-	kt_fail "kvmaudit --help does not document the exit codes"
+	kvmtune_fail "kvmaudit --help does not document the exit codes"
 echo "kvmaudit usage: all as expected"

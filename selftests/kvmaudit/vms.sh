@@ -43,26 +43,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -c /dev/kvm ] || kt_fail "/dev/kvm missing"
+[ -c /dev/kvm ] || kvmtune_fail "/dev/kvm missing"
 [ "$(cat /sys/devices/system/node/online)" = 0-1 ] ||
-	kt_fail "want two NUMA nodes (@numa 2), have $(cat /sys/devices/system/node/online)"
-kt_loaded kvmtrace && kt_fail "kvmtrace is loaded; this test wants it absent"
+	kvmtune_fail "want two NUMA nodes (@numa 2), have $(cat /sys/devices/system/node/online)"
+kvmtune_loaded kvmtrace && kvmtune_fail "kvmtrace is loaded; this test wants it absent"
 for m in tun vhost_net loop bfq; do
-	kt_modprobe $m || kt_fail "modprobe $m"
+	kvmtune_modprobe $m || kvmtune_fail "modprobe $m"
 done
 
 echo 16 >$HP
-kt_expect_eq "2 MiB pages on node 0" 16 "$(cat $HP)"
+kvmtune_expect_eq "2 MiB pages on node 0" 16 "$(cat $HP)"
 
 # loop_dev NAME SCHEDULER ROTATIONAL: a loop device over a file in tmpfs,
 # in loop
 loop=
 loop_dev() {
 	truncate -s 64M "$ka_tmp/$1.img"
-	loop=$(losetup -f --show "$ka_tmp/$1.img") || kt_fail "losetup $1"
+	loop=$(losetup -f --show "$ka_tmp/$1.img") || kvmtune_fail "losetup $1"
 	loops+=("$loop")
-	echo "$2" >"/sys/block/${loop#/dev/}/queue/scheduler" || kt_fail "$2 on $loop"
-	echo "$3" >"/sys/block/${loop#/dev/}/queue/rotational" || kt_fail "rotational on $loop"
+	echo "$2" >"/sys/block/${loop#/dev/}/queue/scheduler" || kvmtune_fail "$2 on $loop"
+	echo "$3" >"/sys/block/${loop#/dev/}/queue/rotational" || kvmtune_fail "rotational on $loop"
 }
 loop_dev good bfq 1
 loop_good=$loop
@@ -90,44 +90,44 @@ ka_qemu bad qemu-system-x86_64 -M pc -smp 4,sockets=4,cores=1,threads=1 -m 64M \
 bad=$ka_pid
 # far: every page it touches is on node 1, then it moves to node 0
 echo 0 >/proc/sys/kernel/numa_balancing
-taskset -c 1 "$KVMTUNE_BUILD/selftests/kvm/vmload" -v 1 -i --hlt 1 --hlt-ns 20000000 \
+taskset -c 1 "$KVMTUNE_VMLOAD" -v 1 -i --hlt 1 --hlt-ns 20000000 \
 	--seconds 600 --ready-file "$ka_tmp/far.ready" >"$ka_tmp/far.log" 2>&1 &
 far=$!
 ka_pids+=("$far")
-ka_wait 60 test -s "$ka_tmp/far.ready" || { cat "$ka_tmp/far.log"; kt_fail "vmload did not start"; }
-taskset -a -p -c 0 "$far" >/dev/null || kt_fail "moving far to node 0"
+ka_wait 60 test -s "$ka_tmp/far.ready" || { cat "$ka_tmp/far.log"; kvmtune_fail "vmload did not start"; }
+taskset -a -p -c 0 "$far" >/dev/null || kvmtune_fail "moving far to node 0"
 ka_qemu_wait good "$good"
 good_vm=$ka_vm
 ka_qemu_wait bad "$bad"
 bad_vm=$ka_vm
-ka_vm_ready "$far" || kt_fail "far's vCPU has not run"
+ka_vm_ready "$far" || kvmtune_fail "far's vCPU has not run"
 far_vm=$ka_vm
 echo "VMs: good $good_vm, bad $bad_vm, far $far_vm"
 
 B=()
 for i in 0 1 2 3; do
 	B+=("$(ka_vcpu_tid "$bad_vm" $i)")
-	taskset -pc $((i / 2)) "${B[$i]}" >/dev/null || kt_fail "pinning bad's vCPU $i"
+	taskset -pc $((i / 2)) "${B[$i]}" >/dev/null || kvmtune_fail "pinning bad's vCPU $i"
 done
 G0=$(ka_vcpu_tid "$good_vm" 0)
 G1=$(ka_vcpu_tid "$good_vm" 1)
 F0=$(ka_vcpu_tid "$far_vm" 0)
-ip link set katap0 txqueuelen 2048 || kt_fail "txqueuelen of katap0"
-ip link set katap1 txqueuelen 100 || kt_fail "txqueuelen of katap1"
+ip link set katap0 txqueuelen 2048 || kvmtune_fail "txqueuelen of katap0"
+ip link set katap1 txqueuelen 100 || kvmtune_fail "txqueuelen of katap1"
 
 # every thread stopped: numa_maps holds still
 kill -STOP "$good" "$bad" "$far"
-ka_wait 30 ka_stopped "$good" "$bad" "$far" || kt_fail "the VMs did not stop"
+ka_wait 30 ka_stopped "$good" "$bad" "$far" || kvmtune_fail "the VMs did not stop"
 
 # what kvmaudit must find in their numa_maps: three lines for each
 mapfile -t numa < <(python3 "$ka_dir/expect.py" numa "$good:0" "$bad" "$far:0")
-[ ${#numa[@]} = 9 ] || kt_fail "reading numa_maps"
+[ ${#numa[@]} = 9 ] || kvmtune_fail "reading numa_maps"
 good_numa=${numa[0]}
-kt_expect_eq "good: hugetlbfs" hugetlb_kib=32768 "${numa[1]}"
+kvmtune_expect_eq "good: hugetlbfs" hugetlb_kib=32768 "${numa[1]}"
 bad_numa=${numa[3]} bad_best=${numa[5]}
 far_numa=${numa[6]}
-kt_expect_eq "far: hugetlbfs" hugetlb_kib=0 "${numa[7]}"
-kt_expect_eq "far: most of its memory on node" 1 "${numa[8]}"
+kvmtune_expect_eq "far: hugetlbfs" hugetlb_kib=0 "${numa[7]}"
+kvmtune_expect_eq "far: most of its memory on node" 1 "${numa[8]}"
 
 lg=${loop_good#/dev/} lb=${loop_bad#/dev/}
 skip_rates='^kvmtrace is not loaded \(insmod kvmtrace.ko\)$'
@@ -211,7 +211,7 @@ timer.tsc_deadline $far_vm - SKIP
 timer.pio $far_vm - SKIP
 idle.nohlt $far_vm - SKIP
 EXPECT
-kt_expect_eq "exit code with a FAIL" 2 "$ka_rc"
+kvmtune_expect_eq "exit code with a FAIL" 2 "$ka_rc"
 
 ka_step "without debugfs: vCPU threads by name (-name debug-threads=on), or unknown"
 # shellcheck disable=SC2016 # $0 is for the inner shell
@@ -232,6 +232,6 @@ vms $bad_vm
 cpu.topology $bad_vm - WARN vcpus=4 sockets=4 cores=1 threads=1 guest_nodes=0 smp=given host_nodes_used=2
 cpu.model $bad_vm - WARN cpu=qemu64 given=no l3_cache=on
 EXPECT
-kt_expect_eq "exit code with a WARN" 1 "$ka_rc"
+kvmtune_expect_eq "exit code with a WARN" 1 "$ka_rc"
 ka_verify
 echo "kvmaudit on three VMs: all as expected"

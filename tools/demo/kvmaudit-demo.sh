@@ -25,19 +25,19 @@ ka_here=$KVMTUNE_REPO/selftests/kvmaudit
 . "$ka_here/ka_lib.sh"
 
 ko=$KVMTUNE_KMOD/kvmtrace/kvmtrace.ko
-vmload=$KVMTUNE_BUILD/selftests/kvm/vmload
+vmload=$KVMTUNE_VMLOAD
 HP=/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages
 for f in "$vmload" "$ko"; do
-	[ -e "$f" ] || kt_fail "$f is missing (make demo builds it)"
+	[ -e "$f" ] || kvmtune_fail "$f is missing (make demo builds it)"
 done
-[ "$(cat /sys/devices/system/node/online)" = 0-1 ] || kt_fail "want two NUMA nodes (@numa 2)"
+[ "$(cat /sys/devices/system/node/online)" = 0-1 ] || kvmtune_fail "want two NUMA nodes (@numa 2)"
 
 loop=
 cleanup() {
 	ka_cleanup
 	[ -n "$loop" ] && losetup -d "$loop"
 	echo 0 >$HP
-	kt_loaded kvmtrace && rmmod kvmtrace
+	kvmtune_loaded kvmtrace && rmmod kvmtrace
 	rm -rf "$ka_tmp"
 }
 trap cleanup EXIT
@@ -46,11 +46,11 @@ banner() { printf '\n######## %s\n' "$*"; }
 
 banner "6. kvmaudit: this host and its VMs against the seed articles' advice"
 for m in tun vhost_net loop; do
-	kt_modprobe $m || kt_fail "modprobe $m"
+	kvmtune_modprobe $m || kvmtune_fail "modprobe $m"
 done
 echo 16 >$HP
 truncate -s 64M "$ka_tmp/web.img"
-loop=$(losetup -f --show "$ka_tmp/web.img") || kt_fail "losetup"
+loop=$(losetup -f --show "$ka_tmp/web.img") || kvmtune_fail "losetup"
 truncate -s 64M "$ka_tmp/legacy.img"
 
 echo "web:    QEMU, libvirt's syntax, pinned to node 0, hugetlbfs, vhost, 2 queues"
@@ -84,18 +84,18 @@ ka_qemu_wait legacy "$legacy"
 legacy_vm=$ka_vm
 for i in 0 1 2 3; do
 	taskset -pc $((i / 2)) "$(ka_vcpu_tid "$legacy_vm" $i)" >/dev/null ||
-		kt_fail "pinning legacy's vCPU $i"
+		kvmtune_fail "pinning legacy's vCPU $i"
 done
-ka_wait 60 test -s "$ka_tmp/bbr.ready" -a -s "$ka_tmp/nic.ready" || kt_fail "vmload did not start"
+ka_wait 60 test -s "$ka_tmp/bbr.ready" -a -s "$ka_tmp/nic.ready" || kvmtune_fail "vmload did not start"
 # as Tencent did with the rings: a tap queue that holds the guest's ring
-ip link set web0 txqueuelen 1024 || kt_fail "txqueuelen of web0"
+ip link set web0 txqueuelen 1024 || kvmtune_fail "txqueuelen of web0"
 echo "VMs: web $web_vm, legacy $legacy_vm"
 
-insmod "$ko" || kt_fail "insmod kvmtrace failed"
+insmod "$ko" || kvmtune_fail "insmod kvmtrace failed"
 sleep 2
 
 echo "\$ kvmaudit -i 2 -L tsc_deadline=100 -L wakeups=20"
 "$kvmaudit" -i 2 -L tsc_deadline=100 -L wakeups=20
 rc=$?
-[ "$rc" -le 2 ] || kt_fail "kvmaudit exited $rc"
+[ "$rc" -le 2 ] || kvmtune_fail "kvmaudit exited $rc"
 echo "(exit $rc: the worst verdict)"
