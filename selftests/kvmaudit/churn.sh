@@ -68,7 +68,7 @@ ka_step "VMs coming and going while kvmaudit runs"
 # VMs of a moment each: vmloop creates, runs and destroys them one after
 # another in one process (the next often gets the same fd, so the same
 # name), and vmload processes of one loop come and go
-vmloop=$KVMTUNE_BUILD/selftests/kvmtrace/vmloop
+vmloop=$KVMTUNE_VMLOOP
 [ -x "$vmloop" ] || kvmtune_fail "$vmloop missing (make selftests)"
 "$vmloop" cycles 1000000 >/dev/null 2>&1 &
 bg+=($!)
