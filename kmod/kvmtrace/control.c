@@ -20,7 +20,7 @@ DEFINE_STATIC_KEY_TRUE(kt_enabled);
 DEFINE_STATIC_KEY_FALSE(kt_pid_filtering);
 int kt_pid_filter;
 u32 kt_epoch;
-u32 kt_gen;
+u32 kt_gen = KT_GEN_STEP;
 u32 kt_halt_gen;
 
 u64 kt_slow_ns = 100000;
@@ -66,6 +66,23 @@ module_param_cb(slow_ns, &kt_slow_ns_ops, &kt_slow_ns, 0444);
 MODULE_PARM_DESC(slow_ns,
 		 "Initial slow-exit threshold in ns for the kvmtrace_slow_exit tracepoint, 0 = off (default 100000)");
 
+/* Under kt_control_mutex. */
+static void kt_gen_advance_locked(void)
+{
+	u32 gen = kt_gen + KT_GEN_STEP;
+
+	/* after the settings it guards; pairs with the hooks' smp_rmb() */
+	smp_wmb();
+	WRITE_ONCE(kt_gen, gen ?: KT_GEN_STEP);
+}
+
+void kt_gen_advance(void)
+{
+	mutex_lock(&kt_control_mutex);
+	kt_gen_advance_locked();
+	mutex_unlock(&kt_control_mutex);
+}
+
 /* The exit path compares with one value: 0 (off) never matches. */
 static void kt_set_slow_ns(u64 ns)
 {
@@ -86,16 +103,16 @@ static int kt_control_apply_locked(char *cmd)
 	}
 
 	if (!strcmp(cmd, "enable") && !arg) {
-		WRITE_ONCE(kt_gen, kt_gen + 1);
+		kt_gen_advance_locked();
 		static_branch_enable(&kt_enabled);
 	} else if (!strcmp(cmd, "disable") && !arg) {
 		static_branch_disable(&kt_enabled);
-		WRITE_ONCE(kt_gen, kt_gen + 1);
 		WRITE_ONCE(kt_halt_gen, kt_halt_gen + 1);
+		kt_gen_advance_locked();
 	} else if (!strcmp(cmd, "reset") && !arg) {
 		/* open exits dropped, counters zeroed at each vCPU's next event */
-		WRITE_ONCE(kt_gen, kt_gen + 1);
 		WRITE_ONCE(kt_epoch, kt_epoch + 1);
+		kt_gen_advance_locked();
 	} else if (!strcmp(cmd, "pid") && arg) {
 		if (!strcmp(arg, "-1"))
 			ns = 0;
@@ -103,12 +120,12 @@ static int kt_control_apply_locked(char *cmd)
 			return -EINVAL;
 		pid = ns;
 		WRITE_ONCE(kt_pid_filter, pid);
-		/* exits open under the old filter are not measured */
-		WRITE_ONCE(kt_gen, kt_gen + 1);
 		if (kt_pid_filter)
 			static_branch_enable(&kt_pid_filtering);
 		else
 			static_branch_disable(&kt_pid_filtering);
+		/* exits open under the old filter are not measured */
+		kt_gen_advance_locked();
 	} else if (!strcmp(cmd, "slow_ns") && arg) {
 		if (kt_parse_u64(arg, &ns))
 			return -EINVAL;

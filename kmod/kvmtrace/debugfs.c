@@ -186,7 +186,7 @@ static int kt_cmp_msr(const void *a, const void *b)
 {
 	const struct kt_msr *x = a, *y = b;
 
-	return x->index < y->index ? -1 : x->index > y->index;
+	return x->key < y->key ? -1 : x->key > y->key;
 }
 
 /* The snapshot is private to this read, so sort its MSR table in place. */
@@ -194,22 +194,29 @@ static void kt_show_msrs(struct seq_file *m, struct kt_snap *s)
 {
 	struct kt_msr *msr = s->st.msr;
 	unsigned int i, n = 0;
+	u32 index;
 
 	for (i = 0; i < KT_MSR_SLOTS; i++)
-		if (msr[i].used)
+		if (msr[i].key)
 			msr[n++] = msr[i];
 	sort(msr, n, sizeof(msr[0]), kt_cmp_msr, NULL);
-	for (i = 0; i < n; i++)
-		seq_printf(m, KVMTRACE_MSRS_FMT, msr[i].index,
-			   kt_msr_name(msr[i].index) ?: KVMTRACE_MSR_NO_NAME,
-			   msr[i].writes,
-			   msr[i].reads);
+	for (i = 0; i < n; i++) {
+		index = msr[i].key - 1;
+		seq_printf(m, KVMTRACE_MSRS_FMT, index,
+			   kt_msr_name(index) ?: KVMTRACE_MSR_NO_NAME,
+			   msr[i].n[1], msr[i].n[0]);
+	}
 }
+
+/* A reason slot, to print the slots in code order. */
+struct kt_lat_line {
+	u32 code;
+	unsigned int slot;
+};
 
 static int kt_cmp_lat(const void *a, const void *b)
 {
-	const struct kt_lat *x = *(const struct kt_lat * const *)a;
-	const struct kt_lat *y = *(const struct kt_lat * const *)b;
+	const struct kt_lat_line *x = a, *y = b;
 
 	return x->code < y->code ? -1 : x->code > y->code;
 }
@@ -219,19 +226,23 @@ static void kt_show_lat(struct seq_file *m, struct kt_snap *s,
 			enum kt_where where)
 {
 	const struct kt_stats *st = &s->st;
-	const struct kt_lat *lat[KT_LAT_SLOTS];
+	struct kt_lat_line lines[KT_LAT_SLOTS];
 	char prefix[KT_REASON_LEN + 16];
 	unsigned int i;
 
-	for (i = 0; i < st->lat_used; i++)
-		lat[i] = &st->lat[i];
-	sort(lat, st->lat_used, sizeof(lat[0]), kt_cmp_lat, NULL);
+	for (i = 0; i < st->lat_used; i++) {
+		lines[i].code = st->lat_code[i];
+		lines[i].slot = i;
+	}
+	sort(lines, st->lat_used, sizeof(lines[0]), kt_cmp_lat, NULL);
 	for (i = 0; i < st->lat_used; i++) {
 		snprintf(prefix, sizeof(prefix), "%s 0x%x ",
-			 kt_reason_name(s->isa, lat[i]->code), lat[i]->code);
-		kt_print_hist(m, prefix, &lat[i]->h[where]);
+			 kt_reason_name(s->isa, lines[i].code), lines[i].code);
+		kt_print_hist(m, prefix,
+			      &st->lh[KT_LH_SLOTS + lines[i].slot * KT_WHERE_NR +
+				      where].h);
 	}
-	kt_print_hist(m, "OTHER - ", &st->lat_other[where]);
+	kt_print_hist(m, "OTHER - ", &st->lh[KT_LH_OTHER + where].h);
 }
 
 static void kt_show_latency(struct seq_file *m, struct kt_snap *s)
@@ -244,17 +255,6 @@ static void kt_show_user_latency(struct seq_file *m, struct kt_snap *s)
 	kt_show_lat(m, s, KT_IN_USER);
 }
 
-/* Exits whose latency is in the "user_latency" histograms. */
-static u64 kt_user_exits(const struct kt_stats *st)
-{
-	u64 sum = kt_hist_sum(&st->lat_other[KT_IN_USER]);
-	unsigned int i;
-
-	for (i = 0; i < st->lat_used; i++)
-		sum += kt_hist_sum(&st->lat[i].h[KT_IN_USER]);
-	return sum;
-}
-
 static void kt_show_hlt(struct seq_file *m, struct kt_snap *s)
 {
 	const struct kt_stats *st = &s->st;
@@ -262,7 +262,7 @@ static void kt_show_hlt(struct seq_file *m, struct kt_snap *s)
 	int idx = kt_code_idx(s->isa, code);
 	u64 v[KT_HLT_NR] = {
 		[KT_HLT_exits] = idx >= 0 ? st->count[idx] : 0,
-		[KT_HLT_exit_ns] = st->hlt_exit_ns,
+		[KT_HLT_exit_ns] = st->lh[KT_LH_HLT].ns,
 		[KT_HLT_poll_ns] = st->poll_ns,
 	};
 	unsigned int i;
@@ -270,7 +270,7 @@ static void kt_show_hlt(struct seq_file *m, struct kt_snap *s)
 	for (i = 0; i < KT_HLTC_NR; i++)
 		v[kt_hltc_key[i]] = st->hlt[i];
 	kt_print(m, HLT, v, NULL);
-	kt_print_hist(m, "exit_hist ", &st->lat_hlt);
+	kt_print_hist(m, "exit_hist ", &st->lh[KT_LH_HLT].h);
 	kt_print_hist(m, "halt_hist ", &st->halt);
 }
 
@@ -308,15 +308,15 @@ static void kt_show_stats(struct seq_file *m, struct kt_snap *s)
 	u64 v[KT_STATS_NR] = {
 		[KT_STATS_vcpus] = s->nr_vcpus,
 		[KT_STATS_exits] = kt_stats_exits(st),
-		[KT_STATS_exit_ns] = st->exit_ns[KT_IN_KERNEL],
-		[KT_STATS_user_exits] = kt_user_exits(st),
-		[KT_STATS_user_exit_ns] = st->exit_ns[KT_IN_USER],
+		[KT_STATS_exit_ns] = kt_stats_exit_ns(st, KT_IN_KERNEL),
+		[KT_STATS_user_exits] = kt_stats_lat_exits(st, KT_IN_USER),
+		[KT_STATS_user_exit_ns] = kt_stats_exit_ns(st, KT_IN_USER),
 		[KT_STATS_slow] = st->slow[KT_IN_KERNEL],
 		[KT_STATS_user_slow] = st->slow[KT_IN_USER],
 		[KT_STATS_latency_other] =
-			kt_hist_sum(&st->lat_other[KT_IN_KERNEL]),
+			kt_hist_sum(&st->lh[KT_LH_OTHER + KT_IN_KERNEL].h),
 		[KT_STATS_user_latency_other] =
-			kt_hist_sum(&st->lat_other[KT_IN_USER]),
+			kt_hist_sum(&st->lh[KT_LH_OTHER + KT_IN_USER].h),
 		[KT_STATS_unknown_lost] = st->unknown_lost,
 		[KT_STATS_msr_lost_writes] = st->msr_lost_writes,
 		[KT_STATS_msr_lost_reads] = st->msr_lost_reads,

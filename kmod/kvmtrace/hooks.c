@@ -206,13 +206,24 @@ const char *kt_exit_info_source(void)
 	return names[READ_ONCE(kt_vmcb_layout)];
 }
 
-static notrace void kt_tp_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+/*
+ * The exit hook's general path: a vCPU's first exits, the first exit after
+ * a settings change (kt_gen) or a return to userspace, VMX, SVM while the
+ * VMCB is being checked, and exits kt_stats_exit_fast() does not take.
+ * It checks everything the fast path takes for granted, and lets the
+ * vCPU's next exits take the fast path by setting v->fast_gen: on SVM with
+ * the VMCB read directly, on the TSC, with no NPF exit open.
+ */
+static noinline __noclone void kt_exit_slow(void *data, struct kvm_vcpu *vcpu,
+					    u32 isa)
 {
+	u32 gen = READ_ONCE(kt_gen);
 	const struct vmcb *vmcb;
 	struct kt_vcpu *v;
 	u32 ecx;
 
-	kt_hit(KT_H_EXIT);
+	/* the settings as of @gen or later; pairs with kt_gen_advance() */
+	smp_rmb();
 	if (!kt_active())
 		return;
 	v = kt_vcpu_find(vcpu);
@@ -232,57 +243,115 @@ static notrace void kt_tp_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 		   READ_ONCE(kt_vmcb_layout) == KT_VMCB_DIRECT)) {
 		vmcb = kt_svm_vmcb(vcpu);
 		kt_stats_exit(&v->st, KT_ISA_SVM, vmcb->control.exit_code,
-			      vmcb->control.exit_info_1, ecx);
+			      vmcb->control.exit_info_1, ecx, gen);
+		v->fast_gen = v->st.open.gen & KT_OPEN_SLOW ? 0 : gen;
 		return;
 	}
+	v->fast_gen = 0;
 	if (!kt_exit_info(v, vcpu, isa))
 		return;
 	/* one copy of the accounting per vendor, the vendor tests folded */
 	if (isa == KT_ISA_SVM)
 		kt_stats_exit(&v->st, KT_ISA_SVM, v->exit_info.reason,
-			      v->exit_info.info1, ecx);
+			      v->exit_info.info1, ecx, gen);
 	else
 		kt_stats_exit(&v->st, KT_ISA_VMX, v->exit_info.reason,
-			      v->exit_info.info1, ecx);
+			      v->exit_info.info1, ecx, gen);
+}
+
+/*
+ * kvm_exit, on every exit: the fast path for a vCPU whose settings the
+ * general path checked under the current kt_gen (the entry found in this
+ * CPU's cache, v->fast_gen), an SVM exit whose code is read from the VMCB.
+ * kt_last_vcpu is never NULL (state.c).
+ */
+static notrace void kt_tp_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+{
+	struct kt_vcpu *v = this_cpu_read(kt_last_vcpu);
+	u32 gen = READ_ONCE(kt_gen);
+	const struct vmcb *vmcb;
+	unsigned long code;
+
+	kt_hit(KT_H_EXIT);
+	/* a plain read of the key, which may change: it is only compared */
+	if (likely(data_race(v->key) == vcpu && v->fast_gen == gen)) {
+		vmcb = kt_svm_vmcb(vcpu);
+		code = vmcb->control.exit_code;
+		if (likely(kt_stats_exit_fast(&v->st, code, gen))) {
+			if (code == SVM_EXIT_MSR)
+				kt_count_msr(&v->st,
+					     vcpu->arch.regs[VCPU_REGS_RCX],
+					     vmcb->control.exit_info_1 != 0);
+			return;
+		}
+	}
+	/* the same arguments: a plain jump */
+	kt_exit_slow(data, vcpu, isa);
 }
 
 /* An exit that took at least slow_ns; not on the fast path. */
-static noinline void kt_slow_exit(struct kt_vcpu *v, u64 ns)
+static noinline void kt_slow_exit(struct kt_vcpu *v, u64 ns,
+				  enum kt_where where)
 {
-	enum kt_where where = v->st.open.where;
-
+	if (kt_open_is_hlt(&v->st))
+		return;
 	kt_inc(v->st.slow[where]);
 	trace_kvmtrace_slow_exit(v->vm->name, v->pid, v->vcpu_id, v->isa,
 				 v->st.open.code, ns, where == KT_IN_USER);
 }
 
-static __always_inline void kt_entry(struct kvm_vcpu *vcpu)
+/* The entry hook's general path: whatever kt_stats_entry_fast() does not take. */
+static noinline __noclone void kt_entry_slow(void *data,
+					     struct kvm_vcpu *vcpu)
 {
+	u32 gen = READ_ONCE(kt_gen);
+	enum kt_where where;
 	struct kt_vcpu *v;
 	u64 ns;
 
-	kt_hit(KT_H_ENTRY);
 	if (!kt_active())
 		return;
 	v = kt_vcpu_find(vcpu);
 	if (!v || !kt_traced(v))
 		return;
+	ns = kt_stats_entry(&v->st, gen, &where);
+	if (unlikely(ns >= READ_ONCE(kt_slow_threshold)))
+		kt_slow_exit(v, ns, where);
+}
 
-	ns = kt_stats_entry(&v->st);
-	if (unlikely(ns >= READ_ONCE(kt_slow_threshold)) && !v->st.open.hlt)
-		kt_slow_exit(v, ns);
+/*
+ * kvm_entry, on every entry: the fast path closes an exit the exit hook
+ * opened under the current kt_gen, without flags (stats.h).
+ */
+static __always_inline void kt_entry(void *data, struct kvm_vcpu *vcpu)
+{
+	struct kt_vcpu *v = this_cpu_read(kt_last_vcpu);
+	u32 gen = READ_ONCE(kt_gen);
+	u64 ns;
+
+	kt_hit(KT_H_ENTRY);
+	/* a plain read of the key, which may change: it is only compared */
+	if (likely(data_race(v->key) == vcpu && v->st.open.gen == gen)) {
+		ns = kt_stats_entry_fast(&v->st);
+		/* a plain read of the setting: compared from memory */
+		if (unlikely(ns >= data_race(kt_slow_threshold)))
+			kt_slow_exit(v, ns, KT_IN_KERNEL);
+		return;
+	}
+	/* the same first arguments: a plain jump */
+	kt_entry_slow(data, vcpu);
 }
 
 #ifdef HAVE_KVM_ENTRY_IMMEDIATE_EXIT
 static notrace void kt_tp_entry(void *data, struct kvm_vcpu *vcpu,
 				bool force_immediate_exit)
 {
-	kt_entry(vcpu);
+	kt_entry(data, vcpu);
 }
 #else
 static notrace void kt_tp_entry(void *data, struct kvm_vcpu *vcpu)
 {
-	kt_entry(vcpu);
+	kt_entry(data, vcpu);
 }
 #endif
 
@@ -959,6 +1028,8 @@ static int kt_module_notify(struct notifier_block *nb, unsigned long action,
 	if (action == MODULE_STATE_GOING && !strcmp(mod->name, "kvm_amd")) {
 		WRITE_ONCE(kt_vmcb_layout, KT_VMCB_CHECKING);
 		atomic_set(&kt_vmcb_checks, 0);
+		/* no vCPU takes the fast path before the new checks passed */
+		kt_gen_advance();
 	}
 	mutex_unlock(&kt_hook_mutex);
 	return NOTIFY_OK;

@@ -14,6 +14,7 @@
 #include <linux/irq_work.h>
 #include <linux/kvm_host.h>
 #include <linux/kernel.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
@@ -78,13 +79,19 @@ static void kt_st_hist_bounds(void)
 static u64 kt_st_exit_entry(struct kt_stats *st, u8 isa, u32 code,
 			    bool mmio, bool user, enum kt_where *where)
 {
-	kt_stats_exit(st, isa, code, 0, 0);
+	kt_stats_exit(st, isa, code, 0, 0, kt_gen);
 	if (mmio)
 		kt_stats_mmio(st);
 	if (user)
 		kt_stats_user(st);
-	*where = st->open.where;
-	return kt_stats_entry(st);
+	return kt_stats_entry(st, kt_gen, where);
+}
+
+/* The latency histogram of @where of the reason in slot @slot. */
+static const struct kt_hist *kt_st_slot(const struct kt_stats *st,
+					unsigned int slot, enum kt_where where)
+{
+	return &st->lh[KT_LH_SLOTS + slot * KT_WHERE_NR + where].h;
 }
 
 static void kt_st_vmx_reasons(struct kt_stats *st)
@@ -117,9 +124,9 @@ static void kt_st_vmx_reasons(struct kt_stats *st)
 	/* nothing is UNKNOWN, and every latency has its reason's slot */
 	for (i = 0; i < KT_UNKNOWN_SLOTS; i++)
 		KT_ST_EXPECT(!st->unknown[i].count);
-	KT_ST_EXPECT(!kt_hist_sum(&st->lat_other[KT_IN_KERNEL]));
+	KT_ST_EXPECT(!kt_hist_sum(&st->lh[KT_LH_OTHER + KT_IN_KERNEL].h));
 	KT_ST_EXPECT(st->lat_used == 3);
-	KT_ST_EXPECT(kt_hist_sum(&st->lat_hlt) == 1);
+	KT_ST_EXPECT(kt_hist_sum(&st->lh[KT_LH_HLT].h) == 1);
 }
 
 /* NPF/EPT exits are MMIO if kvm_mmio or kvm_fast_mmio fired for them. */
@@ -134,13 +141,14 @@ static void kt_st_npf(struct kt_stats *st)
 	kt_st_exit_entry(st, KT_ISA_VMX, EXIT_REASON_EPT_VIOLATION, false,
 			 false, &where);
 	/* an MMIO exit to userspace is classified at its next entry */
-	kt_stats_exit(st, KT_ISA_VMX, EXIT_REASON_EPT_MISCONFIG, 0, 0);
+	kt_stats_exit(st, KT_ISA_VMX, EXIT_REASON_EPT_MISCONFIG, 0, 0, kt_gen);
 	kt_stats_mmio(st);
 	kt_stats_user(st);
 	KT_ST_EXPECT(st->npf_mmio == 2);
 	KT_ST_EXPECT(st->npf_fault == 1);
-	KT_ST_EXPECT(st->open.where == KT_IN_USER);
-	kt_stats_entry(st);
+	KT_ST_EXPECT(st->open.gen & KT_OPEN_USER);
+	kt_stats_entry(st, kt_gen, &where);
+	KT_ST_EXPECT(where == KT_IN_USER);
 	KT_ST_EXPECT(st->npf_mmio == 2 && st->npf_fault == 1);
 
 	memset(st, 0, sizeof(*st));
@@ -153,7 +161,6 @@ static void kt_st_npf(struct kt_stats *st)
 static void kt_st_user_latency(struct kt_stats *st)
 {
 	enum kt_where where = KT_WHERE_NR;
-	const struct kt_lat *l;
 
 	memset(st, 0, sizeof(*st));
 	kt_st_exit_entry(st, KT_ISA_SVM, SVM_EXIT_IOIO, false, true, &where);
@@ -161,16 +168,19 @@ static void kt_st_user_latency(struct kt_stats *st)
 	kt_st_exit_entry(st, KT_ISA_SVM, SVM_EXIT_IOIO, false, false, &where);
 	KT_ST_EXPECT(where == KT_IN_KERNEL);
 	KT_ST_EXPECT(st->lat_used == 1);
-	l = &st->lat[0];
-	KT_ST_EXPECT(l->code == SVM_EXIT_IOIO);
-	KT_ST_EXPECT(kt_hist_sum(&l->h[KT_IN_USER]) == 1);
-	KT_ST_EXPECT(kt_hist_sum(&l->h[KT_IN_KERNEL]) == 1);
+	KT_ST_EXPECT(st->lat_code[0] == SVM_EXIT_IOIO);
+	KT_ST_EXPECT(kt_hist_sum(kt_st_slot(st, 0, KT_IN_USER)) == 1);
+	KT_ST_EXPECT(kt_hist_sum(kt_st_slot(st, 0, KT_IN_KERNEL)) == 1);
 	/* a HLT that went to userspace stays in the hlt histogram */
 	kt_st_exit_entry(st, KT_ISA_SVM, SVM_EXIT_HLT, false, true, &where);
-	KT_ST_EXPECT(kt_hist_sum(&st->lat_hlt) == 1);
+	KT_ST_EXPECT(kt_hist_sum(&st->lh[KT_LH_HLT].h) == 1);
 	KT_ST_EXPECT(st->lat_used == 1);
 	/* no exit open: an entry measures nothing */
-	KT_ST_EXPECT(kt_stats_entry(st) == 0);
+	KT_ST_EXPECT(kt_stats_entry(st, kt_gen, &where) == 0);
+	/* an exit opened before a settings change is dropped */
+	kt_stats_exit(st, KT_ISA_SVM, SVM_EXIT_IOIO, 0, 0, kt_gen);
+	KT_ST_EXPECT(kt_stats_entry(st, kt_gen + KT_GEN_STEP, &where) == 0);
+	KT_ST_EXPECT(kt_hist_sum(kt_st_slot(st, 0, KT_IN_KERNEL)) == 1);
 }
 
 /* Reasons past the 16th merge into OTHER; MSRs past the 64th are lost. */
@@ -184,17 +194,141 @@ static void kt_st_overflow(struct kt_stats *st)
 		kt_st_exit_entry(st, KT_ISA_SVM, SVM_EXIT_READ_CR0 + i, false,
 				 false, &where);
 	KT_ST_EXPECT(st->lat_used == KT_LAT_SLOTS);
-	KT_ST_EXPECT(kt_hist_sum(&st->lat_other[KT_IN_KERNEL]) == 2);
+	KT_ST_EXPECT(kt_hist_sum(&st->lh[KT_LH_OTHER + KT_IN_KERNEL].h) == 2);
 
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i <= KT_MSR_SLOTS; i++) {
-		kt_stats_exit(st, KT_ISA_SVM, SVM_EXIT_MSR, 1, 0x100 + i);
-		kt_stats_exit(st, KT_ISA_SVM, SVM_EXIT_MSR, 0, 0x100 + i);
+		kt_stats_exit(st, KT_ISA_SVM, SVM_EXIT_MSR, 1, 0x100 + i,
+			      kt_gen);
+		kt_stats_exit(st, KT_ISA_SVM, SVM_EXIT_MSR, 0, 0x100 + i,
+			      kt_gen);
 	}
 	KT_ST_EXPECT(st->msr_lost_writes == 1 && st->msr_lost_reads == 1);
 	for (i = 0; i < KT_MSR_SLOTS; i++)
-		KT_ST_EXPECT(st->msr[i].used && st->msr[i].writes == 1 &&
-			     st->msr[i].reads == 1);
+		KT_ST_EXPECT(st->msr[i].key && st->msr[i].n[1] == 1 &&
+			     st->msr[i].n[0] == 1);
+}
+
+/* The TSC in ns, exactly as d * mult >> shift in 128 bits. */
+static void kt_st_tsc_ns(void)
+{
+	static const u64 d[] = {
+		0, 1, 2, 999, 1000, 123456789, BIT_ULL(32) - 1, BIT_ULL(32),
+		BIT_ULL(40) + 12345, BIT_ULL(52) + 1, U64_MAX >> 8,
+	};
+	u32 mult = kt_clock_mult ?: 1U << KT_CLOCK_SHIFT;
+	u64 saved = kt_clock_mult;
+	unsigned int i;
+	u64 lo, hi;
+
+	for (i = 0; i < ARRAY_SIZE(d); i++) {
+		/* the product in two halves, then shifted */
+		lo = (d[i] & U32_MAX) * mult;
+		hi = (d[i] >> 32) * mult + (lo >> 32);
+		kt_clock_mult = mult;
+		KT_ST_EXPECT(kt_tsc_ns(d[i]) ==
+			     ((hi << (32 - KT_CLOCK_SHIFT)) |
+			      ((lo & U32_MAX) >> KT_CLOCK_SHIFT)));
+		kt_clock_mult = saved;
+	}
+}
+
+/* One exit and its entry, as the hooks do them: fast where they can. */
+static void kt_st_hook_exit_entry(struct kt_stats *st, bool fast, u32 code,
+				  u64 info1, u32 msr, bool mmio, bool user)
+{
+	enum kt_where where;
+
+	if (fast && kt_stats_exit_fast(st, code, kt_gen)) {
+		if (code == SVM_EXIT_MSR)
+			kt_count_msr(st, msr, info1 != 0);
+	} else {
+		kt_stats_exit(st, KT_ISA_SVM, code, info1, msr, kt_gen);
+	}
+	if (mmio)
+		kt_stats_mmio(st);
+	if (user)
+		kt_stats_user(st);
+	if (fast && st->open.gen == kt_gen)
+		kt_stats_entry_fast(st);
+	else
+		kt_stats_entry(st, kt_gen, &where);
+}
+
+/*
+ * The fast paths count exactly what the general ones count (the
+ * histograms' buckets depend on time, their totals do not).
+ */
+static void kt_st_fast_paths(struct kt_stats *a, struct kt_stats *b)
+{
+	static const struct {
+		u32 code, msr;
+		u64 info1;
+		bool mmio, user;
+	} ev[] = {
+		{ SVM_EXIT_CPUID },
+		{ SVM_EXIT_MSR, 0x6e0, 1 },	/* TSC_DEADLINE write */
+		{ SVM_EXIT_MSR, 0x6e0, 0 },
+		{ SVM_EXIT_MSR, 0x838, 1 },	/* x2APIC TMICT */
+		{ SVM_EXIT_VINTR },
+		{ SVM_EXIT_HLT },
+		{ SVM_EXIT_HLT, .user = true },
+		{ SVM_EXIT_MSR, 0x80b, 1 },	/* x2APIC EOI */
+		{ SVM_EXIT_IOIO, .user = true },
+		{ SVM_EXIT_IOIO },
+		{ SVM_EXIT_NPF, .mmio = true },
+		{ SVM_EXIT_NPF },
+		{ SVM_EXIT_NPF, .mmio = true, .user = true },
+		{ SVM_EXIT_AVIC_INCOMPLETE_IPI },
+		{ 0x500 },			/* unknown */
+	};
+	unsigned int r, i;
+
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	for (r = 0; r < 3; r++) {
+		for (i = 0; i < ARRAY_SIZE(ev); i++) {
+			kt_st_hook_exit_entry(a, false, ev[i].code,
+					      ev[i].info1, ev[i].msr,
+					      ev[i].mmio, ev[i].user);
+			kt_st_hook_exit_entry(b, true, ev[i].code,
+					      ev[i].info1, ev[i].msr,
+					      ev[i].mmio, ev[i].user);
+		}
+		/* more reasons than slots, and MSRs whose home slots collide */
+		for (i = 0; i < KT_LAT_SLOTS; i++) {
+			kt_st_hook_exit_entry(a, false, SVM_EXIT_READ_CR0 + i,
+					      0, 0, false, false);
+			kt_st_hook_exit_entry(b, true, SVM_EXIT_READ_CR0 + i,
+					      0, 0, false, false);
+		}
+		for (i = 0; i < KT_MSR_SLOTS + 2; i++) {
+			kt_st_hook_exit_entry(a, false, SVM_EXIT_MSR, i & 1,
+					      0x40000000 + 3 * i, false, false);
+			kt_st_hook_exit_entry(b, true, SVM_EXIT_MSR, i & 1,
+					      0x40000000 + 3 * i, false, false);
+		}
+	}
+	KT_ST_EXPECT(!memcmp(a->count, b->count, sizeof(a->count)));
+	KT_ST_EXPECT(a->lat_used == KT_LAT_SLOTS &&
+		     a->lat_used == b->lat_used);
+	KT_ST_EXPECT(!memcmp(a->lat_code, b->lat_code, sizeof(a->lat_code)));
+	for (i = 0; i < KT_LH_NR; i++)
+		KT_ST_EXPECT(kt_hist_sum(&a->lh[i].h) ==
+			     kt_hist_sum(&b->lh[i].h));
+	KT_ST_EXPECT(kt_hist_sum(&b->lh[KT_LH_HLT].h) == 6);
+	KT_ST_EXPECT(kt_hist_sum(&b->lh[KT_LH_OTHER].h) > 0);
+	KT_ST_EXPECT(!memcmp(a->msr, b->msr, sizeof(a->msr)));
+	KT_ST_EXPECT(a->msr_lost_writes == b->msr_lost_writes &&
+		     a->msr_lost_reads == b->msr_lost_reads &&
+		     a->msr_lost_writes + a->msr_lost_reads > 0);
+	KT_ST_EXPECT(a->npf_mmio == 6 && a->npf_fault == 3);
+	KT_ST_EXPECT(a->npf_mmio == b->npf_mmio &&
+		     a->npf_fault == b->npf_fault);
+	KT_ST_EXPECT(!memcmp(a->unknown, b->unknown, sizeof(a->unknown)));
+	KT_ST_EXPECT(kt_stats_exits(a) == kt_stats_exits(b));
+	KT_ST_EXPECT(kt_stats_lat_exits(a, KT_IN_USER) == 6 &&
+		     kt_stats_lat_exits(b, KT_IN_USER) == 6);
 }
 
 /* poll_success and friends mean what KVM's halt_* stats mean. */
@@ -338,9 +472,13 @@ static void kt_st_wake_identity(void)
 int kt_selftests(void)
 {
 	struct kt_stats *st = kt_st_stats();
+	struct kt_stats *st2 = kt_st_stats();
 
-	if (!st)
+	if (!st || !st2) {
+		kfree(st2);
+		kfree(st);
 		return -ENOMEM;
+	}
 	kt_st_failed = 0;
 	kt_st_hash_bits();
 	kt_st_hist_bounds();
@@ -348,10 +486,15 @@ int kt_selftests(void)
 	kt_st_npf(st);
 	kt_st_user_latency(st);
 	kt_st_overflow(st);
+	kt_st_tsc_ns();
+	/* the fast paths read the TSC */
+	if (static_branch_likely(&kt_clock_tsc))
+		kt_st_fast_paths(st, st2);
 	kt_st_halt(st);
 	kt_st_piw();
 	kt_st_wake_identity();
 	kt_state_selftest(&kt_st_failed);
+	kfree(st2);
 	kfree(st);
 
 	if (kt_st_failed) {

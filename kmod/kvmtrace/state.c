@@ -234,6 +234,7 @@ struct kt_vcpu *kt_vcpu_create(struct kvm_vcpu *vcpu, u8 isa, bool can_free)
 	v->isa = isa;
 	v->dir = NULL;
 	v->epoch = READ_ONCE(kt_epoch);
+	v->fast_gen = 0;
 	/* a new identity for wakeups in flight; see kt_krp_wake_ret() */
 	WRITE_ONCE(v->gen, v->gen + 1);
 	WRITE_ONCE(v->key, vcpu);
@@ -295,7 +296,9 @@ void kt_user_exit(void)
 
 	if (likely(v && READ_ONCE(v->task) == current && READ_ONCE(v->key))) {
 		kt_vcpu_own(v);
-		if (likely(v->st.open.ts)) {
+		/* the next KVM_RUN may come from another thread: check it */
+		v->fast_gen = 0;
+		if (likely(v->st.open.gen)) {
 			kt_stats_user(&v->st);
 			return;
 		}
@@ -306,8 +309,8 @@ void kt_user_exit(void)
 			continue;
 		found = true;
 		kt_vcpu_own(v);
-		if (v->st.open.ts)
-			kt_stats_user(&v->st);
+		v->fast_gen = 0;
+		kt_stats_user(&v->st);
 	}
 	rcu_read_unlock();
 	if (!found)
@@ -379,6 +382,7 @@ static void kt_vm_recycle(struct kt_vm *vm)
 
 	list_for_each_entry_safe(v, tmp, &vm->vcpus, vm_node) {
 		WRITE_ONCE(v->key, NULL);
+		v->fast_gen = 0;
 		WRITE_ONCE(v->task, NULL);
 		v->vm = NULL;
 		v->dir = NULL;
@@ -652,6 +656,7 @@ void kt_state_set_dir_ops(const struct kt_dir_ops *ops)
 int kt_state_init(unsigned int max_vms, unsigned int max_vcpus)
 {
 	unsigned int i;
+	int cpu;
 
 	kt_max_vms = max_vms;
 	kt_max_vcpus = max_vcpus;
@@ -686,6 +691,9 @@ int kt_state_init(unsigned int max_vms, unsigned int max_vcpus)
 		kt_vcpu_pool[i].kind = KT_OBJ_VCPU;
 		list_add_tail(&kt_vcpu_pool[i].vm_node, &kt_free_vcpus);
 	}
+	/* no hook runs yet; see kt_last_vcpu in state.h */
+	for_each_possible_cpu(cpu)
+		per_cpu(kt_last_vcpu, cpu) = &kt_vcpu_pool[0];
 	return 0;
 
 err_free_task_hash:

@@ -74,6 +74,12 @@ struct kt_vcpu {
 	enum kt_obj_kind kind;
 	atomic_t state;
 	const struct kvm_vcpu *key;
+	/*
+	 * kt_gen when the exit hook's general path last found that this
+	 * vCPU's exits may take the fast path (hooks.c); 0: they may not.
+	 * Written by the vCPU thread only, and when the slot changes hands.
+	 */
+	u32 fast_gen;
 	const struct task_struct *task;	/* thread of the last exit */
 	struct kt_vm *vm;
 	pid_t pid;			/* vm->pid, for the pid filter */
@@ -187,6 +193,11 @@ static __always_inline bool kt_traced(const struct kt_vcpu *v)
 	return true;
 }
 
+/*
+ * The entry last found on each CPU. Never NULL once kt_state_init() has
+ * run (a free entry's key matches no vCPU), so the hot paths compare its
+ * key without a test.
+ */
 DECLARE_PER_CPU(struct kt_vcpu *, kt_last_vcpu);
 
 /*

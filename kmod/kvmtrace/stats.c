@@ -23,7 +23,7 @@
 #include "stats.h"
 
 DEFINE_STATIC_KEY_TRUE(kt_clock_tsc);
-u32 kt_clock_mult;
+u64 kt_clock_mult;
 
 /*
  * Use the TSC if the kernel trusts it across CPUs (it is not marked
@@ -87,15 +87,45 @@ u64 kt_hist_sum(const struct kt_hist *h)
 	return sum;
 }
 
+/* The time of the non-HLT exits handled @where: OTHER and every slot. */
+u64 kt_stats_exit_ns(const struct kt_stats *st, enum kt_where where)
+{
+	u64 sum = READ_ONCE(st->lh[KT_LH_OTHER + where].ns);
+	unsigned int i;
+
+	for (i = 0; i < KT_LAT_SLOTS; i++)
+		sum += READ_ONCE(st->lh[KT_LH_SLOTS + i * KT_WHERE_NR + where].ns);
+	return sum;
+}
+
+/* The number of non-HLT exits in the histograms of @where. */
+u64 kt_stats_lat_exits(const struct kt_stats *st, enum kt_where where)
+{
+	u64 sum = kt_hist_sum(&st->lh[KT_LH_OTHER + where].h);
+	unsigned int i;
+
+	for (i = 0; i < KT_LAT_SLOTS; i++)
+		sum += kt_hist_sum(&st->lh[KT_LH_SLOTS + i * KT_WHERE_NR +
+					   where].h);
+	return sum;
+}
+
 static void kt_hist_add(struct kt_hist *dst, const struct kt_hist *src)
 {
 	unsigned int i;
 
 	for (i = 0; i < KT_HIST_BUCKETS; i++)
-		dst->b[i] += src->b[i];
+		dst->b[i] += READ_ONCE(src->b[i]);
 }
 
-void kt_unknown_add(struct kt_stats *st, u32 code, u64 n)
+static void kt_lat_hist_add(struct kt_lat_hist *dst,
+			    const struct kt_lat_hist *src)
+{
+	kt_hist_add(&dst->h, &src->h);
+	dst->ns += READ_ONCE(src->ns);
+}
+
+static void kt_unknown_add(struct kt_stats *st, u32 code, u64 n)
 {
 	struct kt_unknown *u;
 	unsigned int i;
@@ -116,78 +146,71 @@ void kt_unknown_add(struct kt_stats *st, u32 code, u64 n)
 	st->unknown_lost += n;
 }
 
+/*
+ * The slot of MSR @index, taken if it has none yet; NULL if the table is
+ * full. Slots are probed from the MSR's home slot on, the one
+ * kt_count_msr() looks at first.
+ */
 static struct kt_msr *kt_msr_slot(struct kt_stats *st, u32 index)
 {
 	unsigned int h = hash_32(index, ilog2(KT_MSR_SLOTS));
+	u64 key = kt_msr_key(index);
 	struct kt_msr *m;
 	unsigned int i;
 
 	for (i = 0; i < KT_MSR_SLOTS; i++) {
 		m = &st->msr[(h + i) & (KT_MSR_SLOTS - 1)];
-		if (!m->used) {
-			m->index = index;
-			/* index before used; pairs with kt_stats_merge() */
-			smp_store_release(&m->used, true);
+		if (!m->key) {
+			/* zeroed counts before the key; pairs with kt_stats_merge() */
+			smp_store_release(&m->key, key);
 			return m;
 		}
-		if (m->index == index)
+		if (m->key == key)
 			return m;
 	}
 	return NULL;
 }
 
-/*
- * The latency histograms of reason @idx (code @code), both kinds, when the
- * reason has no slot yet: give it the next free one, or OTHER.
- */
-struct kt_hist *kt_lat_slot_new(struct kt_stats *st, int idx, u32 code)
+/* kt_count_msr() did not find MSR @index in its home slot. */
+void kt_count_msr_slot(struct kt_stats *st, u32 index, bool write)
 {
-	struct kt_lat *l;
+	struct kt_msr *m = kt_msr_slot(st, index);
+
+	if (m)
+		kt_inc(m->n[write]);
+	else if (write)
+		kt_inc(st->msr_lost_writes);
+	else
+		kt_inc(st->msr_lost_reads);
+}
+
+/*
+ * The KT_IN_KERNEL latency histogram of reason @idx (code @code), the
+ * KT_IN_USER one following it: the reason's slot, taken if it has none
+ * yet, or OTHER once all slots are taken (or for codes out of range).
+ */
+struct kt_lat_hist *kt_lat_slot(struct kt_stats *st, int idx, u32 code)
+{
 	u32 n;
 
 	if (idx < 0)
-		return st->lat_other;
+		return &st->lh[KT_LH_OTHER];
 	if (st->lat_map[idx])
-		return st->lat[st->lat_map[idx] - 1].h;
+		return &st->lh[st->lat_map[idx] - 1];
 	n = st->lat_used;
-	if (n == KT_LAT_SLOTS)
-		return st->lat_other;
-	l = &st->lat[n];
-	l->code = code;
-	st->lat_map[idx] = n + 1;
+	if (n == KT_LAT_SLOTS) {
+		st->lat_map[idx] = KT_LH_OTHER + 1;
+		return &st->lh[KT_LH_OTHER];
+	}
+	st->lat_code[n] = code;
+	st->lat_map[idx] = KT_LH_SLOTS + n * KT_WHERE_NR + 1;
 	/* code before lat_used; pairs with kt_stats_merge() */
 	smp_store_release(&st->lat_used, n + 1);
-	return l->h;
-}
-
-/* An MSR exit: count it by index, read or write. */
-void kt_count_msr(struct kt_stats *st, u8 isa, u32 code, u64 info1,
-		  u32 index)
-{
-	bool write = isa == KT_ISA_VMX ? code == EXIT_REASON_MSR_WRITE :
-					 info1 != 0;
-	struct kt_msr *m = st->msr_last;
-
-	/* MSR exits come in storms of one MSR: look up only on a change */
-	if (!m || m->index != index) {
-		m = kt_msr_slot(st, index);
-		st->msr_last = m;
-	}
-
-	if (!m) {
-		if (write)
-			kt_inc(st->msr_lost_writes);
-		else
-			kt_inc(st->msr_lost_reads);
-	} else if (write) {
-		kt_inc(m->writes);
-	} else {
-		kt_inc(m->reads);
-	}
+	return &st->lh[KT_LH_SLOTS + n * KT_WHERE_NR];
 }
 
 /* VMX: count the flag bits above the basic exit reason. */
-void kt_vmx_flags(struct kt_stats *st, u32 flags)
+static void kt_vmx_flags(struct kt_stats *st, u32 flags)
 {
 	if (flags & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		kt_inc(st->vmx_flags[KT_VMX_FAILED_ENTRY]);
@@ -198,6 +221,111 @@ void kt_vmx_flags(struct kt_stats *st, u32 flags)
 	if (flags & ~(VMX_EXIT_REASONS_FAILED_VMENTRY | KT_VMX_BUS_LOCK_BIT |
 		      VMX_EXIT_REASONS_SGX_ENCLAVE_MODE))
 		kt_inc(st->vmx_flags[KT_VMX_OTHER_FLAGS]);
+}
+
+/* Classify the open NPF exit, if any, when it ends (entry or next exit). */
+static void kt_npf_close(struct kt_stats *st)
+{
+	if (likely(!st->open.npf))
+		return;
+	st->open.npf = false;
+	if (!st->open.npf_mmio)
+		kt_inc(st->npf_fault);
+}
+
+/*
+ * Account one exit and open it, in general: what kt_stats_exit_fast() does
+ * not take. @code is the exit reason as get_exit_info() returns it (on VMX
+ * with its flag bits). @info1 and @msr are only used for MSR exits: @msr is
+ * the guest's ECX, @info1 tells SVM's RDMSR (0) from WRMSR. @gen is kt_gen
+ * as the caller read it.
+ *
+ * A reason gets its latency slot when its first exit is closed (see
+ * kt_stats_entry()), so that only reasons seen with a latency take slots;
+ * HLT exits always go to their own histogram.
+ */
+void kt_stats_exit(struct kt_stats *st, u8 isa, u32 code, u64 info1, u32 msr,
+		   u32 gen)
+{
+	struct kt_open *o = &st->open;
+	unsigned int m;
+	int idx;
+
+	if (isa == KT_ISA_VMX) {
+		if (unlikely(code & ~KT_VMX_BASIC_MASK))
+			kt_vmx_flags(st, code & ~KT_VMX_BASIC_MASK);
+		code &= KT_VMX_BASIC_MASK;
+	}
+	idx = kt_code_idx(isa, code);
+
+	/* an entry was missed (e.g. while disabled) */
+	kt_npf_close(st);
+	o->npf = kt_code_is_npf(isa, code);
+	o->npf_mmio = false;
+
+	if (likely(idx >= 0))
+		kt_inc(st->count[idx]);
+	else
+		kt_unknown_add(st, code, 1);
+	if (kt_code_is_msr(isa, code))
+		kt_count_msr(st, msr, isa == KT_ISA_VMX ?
+			     code == EXIT_REASON_MSR_WRITE : info1 != 0);
+
+	if (kt_code_is_hlt(isa, code))
+		st->lat_map[idx] = KT_LH_HLT + 1;
+	m = idx >= 0 ? st->lat_map[idx] : 0;
+	o->lh = m ? &st->lh[m - 1] : NULL;
+	o->idx = idx;
+	o->code = code;
+	if (!o->lh || o->npf || !static_branch_likely(&kt_clock_tsc))
+		gen |= KT_OPEN_SLOW;
+	o->gen = gen;
+	o->ts = kt_clock_now();
+}
+
+/*
+ * Close the exit opened by kt_stats_exit() or kt_stats_exit_fast(), on a
+ * kvm_entry that kt_stats_entry_fast() did not take. Returns the exit
+ * handling time in ns and sets @where to where it was spent, or returns 0
+ * if there was no open exit (first entry after load, reset, enable or
+ * disable). A span that seems to run backwards (the clocks of two CPUs)
+ * counts as 0 ns. The caller need not kt_vcpu_own() the counters first: a
+ * reset advances kt_gen as well as kt_epoch, so an exit opened before it
+ * is dropped here, and counters of an older epoch are zeroed at the next
+ * exit. @gen is kt_gen as the caller read it.
+ */
+u64 kt_stats_entry(struct kt_stats *st, u32 gen, enum kt_where *where)
+{
+	struct kt_open *o = &st->open;
+	u32 stamp = o->gen;
+	struct kt_lat_hist *lh;
+	u64 ns;
+
+	*where = KT_IN_KERNEL;
+	if (!stamp)
+		return 0;
+	o->gen = 0;
+	if (unlikely((stamp & ~KT_OPEN_FLAGS) != gen))
+		return 0;
+	kt_npf_close(st);
+
+	ns = kt_clock_ns(o->ts, kt_clock_now());
+	if (!o->lh)
+		o->lh = kt_lat_slot(st, o->idx, o->code);
+	lh = o->lh;
+	if ((stamp & KT_OPEN_USER) && !kt_open_is_hlt(st)) {
+		*where = KT_IN_USER;
+		lh += KT_IN_USER;
+	}
+	kt_lat_add(lh, ns);
+	return ns;
+}
+
+/* KVM_RUN returned to userspace: the open exit, if any, is a user exit. */
+void kt_stats_user(struct kt_stats *st)
+{
+	if (st->open.gen)
+		st->open.gen |= KT_OPEN_USER;
 }
 
 /* kvm_halt_poll_ns: KVM changed the vCPU's halt_poll_ns from @old to @new. */
@@ -249,10 +377,11 @@ void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa)
 	unsigned int i, w, n;
 
 	for (w = 0; w < KT_WHERE_NR; w++) {
-		dst->exit_ns[w] += READ_ONCE(src->exit_ns[w]);
 		dst->slow[w] += READ_ONCE(src->slow[w]);
-		kt_hist_add(&dst->lat_other[w], &src->lat_other[w]);
+		kt_lat_hist_add(&dst->lh[KT_LH_OTHER + w],
+				&src->lh[KT_LH_OTHER + w]);
 	}
+	kt_lat_hist_add(&dst->lh[KT_LH_HLT], &src->lh[KT_LH_HLT]);
 	for (i = 0; i < KT_NR_CODES; i++)
 		dst->count[i] += READ_ONCE(src->count[i]);
 	for (i = 0; i < KT_VMX_FLAGS_NR; i++)
@@ -268,32 +397,33 @@ void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa)
 	}
 	dst->unknown_lost += READ_ONCE(src->unknown_lost);
 
-	/* pairs with kt_lat_hists() */
+	/* pairs with kt_lat_slot() */
 	n = smp_load_acquire(&src->lat_used);
 	for (i = 0; i < n; i++) {
-		u32 code = src->lat[i].code;
-		struct kt_hist *h = kt_lat_hists(dst, kt_code_idx(isa, code),
-						 code);
+		u32 code = src->lat_code[i];
+		struct kt_lat_hist *lh = kt_lat_slot(dst, kt_code_idx(isa, code),
+						     code);
 
 		for (w = 0; w < KT_WHERE_NR; w++)
-			kt_hist_add(&h[w], &src->lat[i].h[w]);
+			kt_lat_hist_add(&lh[w],
+					&src->lh[KT_LH_SLOTS + i * KT_WHERE_NR + w]);
 	}
-	kt_hist_add(&dst->lat_hlt, &src->lat_hlt);
 
 	for (i = 0; i < KT_MSR_SLOTS; i++) {
 		const struct kt_msr *sm = &src->msr[i];
+		/* pairs with kt_msr_slot() */
+		u64 key = smp_load_acquire(&sm->key);
 		struct kt_msr *dm;
 
-		/* pairs with kt_msr_slot() */
-		if (!smp_load_acquire(&sm->used))
+		if (!key)
 			continue;
-		dm = kt_msr_slot(dst, sm->index);
+		dm = kt_msr_slot(dst, key - 1);
 		if (dm) {
-			dm->writes += READ_ONCE(sm->writes);
-			dm->reads += READ_ONCE(sm->reads);
+			dm->n[0] += READ_ONCE(sm->n[0]);
+			dm->n[1] += READ_ONCE(sm->n[1]);
 		} else {
-			dst->msr_lost_writes += READ_ONCE(sm->writes);
-			dst->msr_lost_reads += READ_ONCE(sm->reads);
+			dst->msr_lost_reads += READ_ONCE(sm->n[0]);
+			dst->msr_lost_writes += READ_ONCE(sm->n[1]);
 		}
 	}
 	dst->msr_lost_writes += READ_ONCE(src->msr_lost_writes);
@@ -301,7 +431,6 @@ void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa)
 	dst->npf_mmio += READ_ONCE(src->npf_mmio);
 	dst->npf_fault += READ_ONCE(src->npf_fault);
 
-	dst->hlt_exit_ns += READ_ONCE(src->hlt_exit_ns);
 	for (i = 0; i < KT_HLTC_NR; i++)
 		dst->hlt[i] += READ_ONCE(src->hlt[i]);
 	dst->poll_ns = max(dst->poll_ns, READ_ONCE(src->poll_ns));

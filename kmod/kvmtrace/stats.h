@@ -9,16 +9,20 @@
  * reader sees each counter old or new, never torn. Slot tables publish a
  * slot's key before the slot is used; see stats.c.
  *
- * The exit and entry accounting is inlined into the two hooks that run on
- * every VM exit; everything else is in stats.c.
+ * The common exit and entry are accounted by the fast paths below, inlined
+ * into the two hooks that run on every VM exit; the general case of both,
+ * and everything else, is in stats.c.
  */
 #ifndef KVMTRACE_STATS_H
 #define KVMTRACE_STATS_H
 
+#include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
+#include <linux/hash.h>
 #include <linux/jump_label.h>
 #include <linux/log2.h>
-#include <linux/bits.h>
+#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/sched/clock.h>
 #include <linux/types.h>
@@ -76,9 +80,23 @@ enum kt_where {
 	KT_WHERE_NR,
 };
 
-struct kt_lat {
-	u32 code;
-	struct kt_hist h[KT_WHERE_NR];
+/* A latency histogram and the sum of its spans. */
+struct kt_lat_hist {
+	struct kt_hist h;
+	u64 ns;
+};
+
+/*
+ * A vCPU's latency histograms, in one array (kt_stats.lh) so that an exit
+ * finds its reason's with one index: HLT exits (wherever they were
+ * handled), OTHER, then a pair per reason slot. The KT_IN_USER histogram
+ * of a pair follows its KT_IN_KERNEL one.
+ */
+enum {
+	KT_LH_HLT,
+	KT_LH_OTHER,
+	KT_LH_SLOTS = KT_LH_OTHER + KT_WHERE_NR,
+	KT_LH_NR = KT_LH_SLOTS + KT_LAT_SLOTS * KT_WHERE_NR,
 };
 
 struct kt_unknown {
@@ -86,12 +104,16 @@ struct kt_unknown {
 	u64 count;
 };
 
+/* An MSR's slot: published by its key; n[] is indexed by "is a write". */
 struct kt_msr {
-	u32 index;
-	bool used;
-	u64 writes;
-	u64 reads;
+	u64 key;		/* index + 1; 0 while the slot is free */
+	u64 n[2];		/* reads, writes */
 };
+
+static __always_inline u64 kt_msr_key(u32 index)
+{
+	return (u64)index + 1;
+}
 
 /*
  * VMX exit reasons carry flag bits above the 16-bit basic reason. The basic
@@ -111,45 +133,54 @@ enum kt_vmx_flag {
 /*
  * The exit in progress: opened by kvm_exit, closed by the next kvm_entry of
  * the vCPU. Written only by the vCPU's thread.
+ *
+ * @gen stamps it with kt_gen (control.h) when it is opened, and its low
+ * bits, below KT_GEN_STEP, are flags: an entry that finds exactly the
+ * current kt_gen there closes the exit on the fast path (kt_stats_entry_fast());
+ * anything else (a flag, a stale stamp, 0 for none) takes kt_stats_entry().
  */
 struct kt_open {
-	u64 ts;			/* 0: no exit open */
+	u32 gen;
 	u32 code;
-	u32 gen;		/* kt_gen when opened */
+	u64 ts;			/* clock at the exit */
+	struct kt_lat_hist *lh;	/* its KT_IN_KERNEL histogram, NULL: no slot yet */
 	s16 idx;		/* kt_code_idx(), -1 if out of range */
-	bool hlt;
 	bool npf;		/* an NPF/EPT exit, not yet classified */
 	bool npf_mmio;		/* ... and KVM emulated MMIO for it */
-	u8 where;		/* enum kt_where */
 };
 
-/* Written only by the owning vCPU thread; see the comment at the top. */
+#define KT_OPEN_SLOW	BIT(0)	/* NPF, reason without a slot yet, or not the TSC */
+#define KT_OPEN_USER	BIT(1)	/* KVM_RUN returned to userspace meanwhile */
+#define KT_OPEN_FLAGS	(KT_GEN_STEP - 1)
+
+static_assert(KT_OPEN_FLAGS >= (KT_OPEN_SLOW | KT_OPEN_USER));
+
+/*
+ * Written only by the owning vCPU thread; see the comment at the top. The
+ * fields every exit touches come first.
+ */
 struct kt_stats {
 	struct kt_open open;
 
-	u64 exit_ns[KT_WHERE_NR];	/* sum of paired non-HLT latencies */
-	u64 slow[KT_WHERE_NR];		/* non-HLT exits >= slow_ns */
 	u64 count[KT_NR_CODES];
+	u8 lat_map[KT_NR_CODES];	/* lh[] index + 1, 0 = none yet */
+	u32 lat_used;			/* reason slots taken */
+	u32 lat_code[KT_LAT_SLOTS];	/* the code of each slot */
+	struct kt_lat_hist lh[KT_LH_NR];
+	u64 slow[KT_WHERE_NR];		/* non-HLT exits >= slow_ns */
+
+	struct kt_msr msr[KT_MSR_SLOTS];
+	u64 msr_lost_writes;	/* MSR table full */
+	u64 msr_lost_reads;
+
 	u64 vmx_flags[KT_VMX_FLAGS_NR];
 	struct kt_unknown unknown[KT_UNKNOWN_SLOTS];
 	u64 unknown_lost;	/* unknown codes beyond KT_UNKNOWN_SLOTS */
-
-	u8 lat_map[KT_NR_CODES];	/* slot + 1, 0 = none */
-	u32 lat_used;
-	struct kt_lat lat[KT_LAT_SLOTS];
-	struct kt_hist lat_other[KT_WHERE_NR];
-	struct kt_hist lat_hlt;
-
-	struct kt_msr msr[KT_MSR_SLOTS];
-	struct kt_msr *msr_last;	/* the slot of the last MSR exit */
-	u64 msr_lost_writes;	/* MSR table full */
-	u64 msr_lost_reads;
 
 	u64 npf_mmio;		/* NPF/EPT exits with MMIO emulation */
 	u64 npf_fault;		/* NPF/EPT exits without */
 
 	/* halts, with the meaning of KVM's own halt_* stats */
-	u64 hlt_exit_ns;	/* sum of paired HLT exit latencies */
 	u64 hlt[KT_HLTC_NR];	/* the plain counters of the "hlt" file */
 	u64 poll_ns;		/* last halt_poll_ns value KVM set */
 	u64 wake_other;		/* wakeups of the vCPU that were not PIW */
@@ -168,7 +199,8 @@ struct kt_stats {
  */
 #define KT_CLOCK_SHIFT	24
 DECLARE_STATIC_KEY_TRUE(kt_clock_tsc);
-extern u32 kt_clock_mult;	/* ns per cycle << KT_CLOCK_SHIFT */
+/* ns per cycle << KT_CLOCK_SHIFT, < 2^32; a u64 that mul can take from memory */
+extern u64 kt_clock_mult;
 
 void kt_clock_init(void);
 
@@ -179,25 +211,23 @@ static __always_inline u64 kt_clock_now(void)
 	return local_clock();
 }
 
+/* @d TSC cycles in ns, exactly: d * kt_clock_mult >> KT_CLOCK_SHIFT. */
+static __always_inline u64 kt_tsc_ns(u64 d)
+{
+	return mul_u64_u64_shr(d, kt_clock_mult, KT_CLOCK_SHIFT);
+}
+
 /*
- * @start to @end in ns; they may come from CPUs whose clocks differ. The
- * cycles are scaled in two 64-bit halves rather than with a 128-bit
- * product, which would make GCC realign the stack of the hot path.
+ * @start to @end in ns; they may come from CPUs whose clocks differ, and a
+ * span that seems to run backwards counts as 0.
  */
 static __always_inline u64 kt_clock_ns(u64 start, u64 end)
 {
-	u64 d = end - start;
-
 	if (unlikely(end <= start))
 		return 0;
 	if (!static_branch_likely(&kt_clock_tsc))
-		return d;
-	/* up to 2^40 cycles (minutes) the product fits in 64 bits */
-	if (likely(d < BIT_ULL(64 - 32)))
-		return (d * kt_clock_mult) >> KT_CLOCK_SHIFT;
-	return (d >> KT_CLOCK_SHIFT) * kt_clock_mult +
-	       (((d & (BIT_ULL(KT_CLOCK_SHIFT) - 1)) * kt_clock_mult) >>
-		KT_CLOCK_SHIFT);
+		return end - start;
+	return kt_tsc_ns(end - start);
 }
 
 static __always_inline int kt_code_idx(u8 isa, u32 code)
@@ -234,120 +264,97 @@ static __always_inline bool kt_code_is_msr(u8 isa, u32 code)
 	return code == SVM_EXIT_MSR;
 }
 
-static __always_inline unsigned int kt_hist_bucket(u64 ns)
+static __always_inline unsigned long kt_hist_bucket(u64 ns)
 {
 	/* 0 and 1 both go to bucket 0 */
-	return min_t(unsigned int, ilog2(ns | 1), KT_HIST_BUCKETS - 1);
+	return min_t(unsigned long, __fls(ns | 1), KT_HIST_BUCKETS - 1);
+}
+
+static __always_inline void kt_lat_add(struct kt_lat_hist *lh, u64 ns)
+{
+	kt_add(lh->ns, ns);
+	kt_inc(lh->h.b[kt_hist_bucket(ns)]);
 }
 
 /* stats.c: the parts of the exit path that are not on every exit */
-void kt_vmx_flags(struct kt_stats *st, u32 flags);
-void kt_unknown_add(struct kt_stats *st, u32 code, u64 n);
-void kt_count_msr(struct kt_stats *st, u8 isa, u32 code, u64 info1,
-		  u32 index);
-struct kt_hist *kt_lat_slot_new(struct kt_stats *st, int idx, u32 code);
-
-/* Classify the open NPF exit, if any, when it ends (entry or next exit). */
-static __always_inline void kt_npf_close(struct kt_stats *st)
-{
-	if (likely(!st->open.npf))
-		return;
-	st->open.npf = false;
-	if (!st->open.npf_mmio)
-		kt_inc(st->npf_fault);
-}
-
-/* The latency histograms (kernel, user) of reason @idx (code @code). */
-static __always_inline struct kt_hist *kt_lat_hists(struct kt_stats *st,
-						    int idx, u32 code)
-{
-	if (likely(idx >= 0 && st->lat_map[idx]))
-		return st->lat[st->lat_map[idx] - 1].h;
-	return kt_lat_slot_new(st, idx, code);
-}
+void kt_count_msr_slot(struct kt_stats *st, u32 index, bool write);
 
 /*
- * Account one exit, on every kvm_exit. @code is the exit reason as
- * get_exit_info() returns it (on VMX with its flag bits). @info1 and @msr
- * are only used for MSR exits: @msr is the guest's ECX, @info1 tells SVM's
- * RDMSR (0) from WRMSR (1).
+ * An MSR exit: count it by index, read or write. The MSR's home slot is
+ * looked at here; kt_count_msr_slot() probes further, takes a slot, or
+ * counts the exit lost when the table is full.
  */
-static __always_inline void kt_stats_exit(struct kt_stats *st, u8 isa,
-					  u32 code, u64 info1, u32 msr)
+static __always_inline void kt_count_msr(struct kt_stats *st, u32 index,
+					 bool write)
 {
-	struct kt_open *o = &st->open;
-	int idx;
+	struct kt_msr *m = &st->msr[hash_32(index, ilog2(KT_MSR_SLOTS))];
 
-	if (isa == KT_ISA_VMX) {
-		if (unlikely(code & ~KT_VMX_BASIC_MASK))
-			kt_vmx_flags(st, code & ~KT_VMX_BASIC_MASK);
-		code &= KT_VMX_BASIC_MASK;
-	}
-	idx = kt_code_idx(isa, code);
-
-	/* an entry was missed (e.g. while disabled) */
-	kt_npf_close(st);
-	o->npf = kt_code_is_npf(isa, code);
-	o->npf_mmio = false;
-
-	if (likely(idx >= 0))
-		kt_inc(st->count[idx]);
+	if (likely(m->key == kt_msr_key(index)))
+		kt_inc(m->n[write]);
 	else
-		kt_unknown_add(st, code, 1);
-	if (kt_code_is_msr(isa, code))
-		kt_count_msr(st, isa, code, info1, msr);
-
-	o->idx = idx;
-	o->code = code;
-	o->hlt = kt_code_is_hlt(isa, code);
-	o->where = KT_IN_KERNEL;
-	o->gen = READ_ONCE(kt_gen);
-	o->ts = kt_clock_now();
+		kt_count_msr_slot(st, index, write);
 }
 
 /*
- * Close the exit opened by kt_stats_exit(), on every kvm_entry. Returns the
- * exit handling time in ns (where it was spent is st->open.where), or 0 if
- * there was no open exit (first entry after load, reset, enable or
- * disable). A span that seems to run backwards (the clocks of two CPUs)
- * counts as 0 ns. The caller need not kt_vcpu_own() the counters first: a
- * reset bumps kt_gen as well as kt_epoch, so an exit opened before it is
- * dropped here, and counters of an older epoch are zeroed at the next exit.
+ * The common exit, on the fast path of the exit hook (hooks.c): @code, a
+ * code below KT_FAST_CODES that is its own index (any SVM code there),
+ * whose reason already has its histograms, measured with the TSC. Returns
+ * false, having changed nothing, for anything else: kt_stats_exit() is
+ * then the way. @gen is kt_gen as the caller read it.
  */
-static __always_inline u64 kt_stats_entry(struct kt_stats *st)
+#define KT_FAST_CODES	KT_SVM_LOW_CODES
+
+static __always_inline bool kt_stats_exit_fast(struct kt_stats *st,
+					       unsigned long code, u32 gen)
 {
 	struct kt_open *o = &st->open;
-	u64 ts = o->ts, ns;
-	struct kt_hist *h;
-	unsigned int b;
+	unsigned long m;
 
-	if (!ts)
-		return 0;
-	o->ts = 0;
-	if (unlikely(o->gen != READ_ONCE(kt_gen)))
-		return 0;
-	kt_npf_close(st);
+	if (unlikely(code >= KT_FAST_CODES))
+		return false;
+	m = st->lat_map[code];
+	if (unlikely(!m))
+		return false;
+	kt_inc(st->count[code]);
+	/* &lh[m - 1], the - 1 folded into the address */
+	o->lh = st->lh + m - 1;
+	o->code = code;
+	/* a store of its own: the entry hook reads it first */
+	WRITE_ONCE(o->gen, gen);
+	o->ts = rdtsc();
+	return true;
+}
 
-	ns = kt_clock_ns(ts, kt_clock_now());
-	b = kt_hist_bucket(ns);
-	if (unlikely(o->hlt)) {
-		kt_add(st->hlt_exit_ns, ns);
-		kt_inc(st->lat_hlt.b[b]);
-		return ns;
-	}
-	h = &kt_lat_hists(st, o->idx, o->code)[o->where];
-	kt_add(st->exit_ns[o->where], ns);
-	kt_inc(h->b[b]);
+/*
+ * Close, on the fast path of the entry hook, an exit whose stamp the caller
+ * found to be exactly the current kt_gen: opened on the TSC, with its
+ * histogram, handled in the kernel. Returns its time in ns.
+ */
+static __always_inline u64 kt_stats_entry_fast(struct kt_stats *st)
+{
+	struct kt_open *o = &st->open;
+	s64 d;
+	u64 ns;
+
+	o->gen = 0;
+	/* TSC values are far below 2^63: the same as "end <= start" */
+	d = rdtsc() - o->ts;
+	ns = likely(d > 0) ? kt_tsc_ns(d) : 0;
+	kt_lat_add(o->lh, ns);
 	return ns;
 }
 
-/* KVM_RUN returned to userspace: the open exit, if any, is a user exit. */
-static inline void kt_stats_user(struct kt_stats *st)
+/* Is the exit opened last a HLT? */
+static __always_inline bool kt_open_is_hlt(const struct kt_stats *st)
 {
-	st->open.where = KT_IN_USER;
+	return st->open.lh == &st->lh[KT_LH_HLT];
 }
 
 /* stats.c: on the owning vCPU's thread, but not on every exit */
+void kt_stats_exit(struct kt_stats *st, u8 isa, u32 code, u64 info1, u32 msr,
+		   u32 gen);
+u64 kt_stats_entry(struct kt_stats *st, u32 gen, enum kt_where *where);
+void kt_stats_user(struct kt_stats *st);
 void kt_stats_mmio(struct kt_stats *st);
 void kt_stats_poll_ns(struct kt_stats *st, bool grow, u32 new, u32 old);
 /* What KVM's halt-polling did in one halt, from its own halt_* stats. */
@@ -365,5 +372,8 @@ void kt_stats_merge(struct kt_stats *dst, const struct kt_stats *src, u8 isa);
 u32 kt_idx_code(u8 isa, int idx);
 u64 kt_hist_sum(const struct kt_hist *h);
 u64 kt_stats_exits(const struct kt_stats *st);
+u64 kt_stats_exit_ns(const struct kt_stats *st, enum kt_where where);
+u64 kt_stats_lat_exits(const struct kt_stats *st, enum kt_where where);
+struct kt_lat_hist *kt_lat_slot(struct kt_stats *st, int idx, u32 code);
 
 #endif /* KVMTRACE_STATS_H */
