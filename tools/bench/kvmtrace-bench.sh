@@ -29,7 +29,7 @@ set -u
 # shellcheck source=selftests/lib/kvmtune.sh
 . "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
 
-vmload=$KVMTUNE_BUILD/selftests/kvm/vmload
+vmload=$KVMTUNE_VMLOAD
 ko=$KVMTUNE_KMOD/kvmtrace/kvmtrace.ko
 tmp=$TMPDIR/bench
 vcpu_cpu=1
@@ -40,7 +40,7 @@ t_start=$(date +%s)
 bench_int() {
 	local v=${!1:-$2}
 
-	[[ $v =~ ^[1-9][0-9]{0,8}$ ]] || kt_fail "$1='$v': not a positive integer"
+	[[ $v =~ ^[1-9][0-9]{0,8}$ ]] || kvmtune_fail "$1='$v': not a positive integer"
 	echo "$v"
 }
 
@@ -53,7 +53,7 @@ n_hlt=$(bench_int BENCH_HLTS 10000) || exit
 # shift=auto rescales it as the run goes and the figures drift.
 icount_shift=${KVMTUNE_ICOUNT_SHIFT:-}
 [[ $icount_shift =~ ^([0-9]|10)$ ]] ||
-	kt_fail "guest time is not an instruction count (icount shift '${icount_shift:-none}'): the spec needs '@icount shift=0'"
+	kvmtune_fail "guest time is not an instruction count (icount shift '${icount_shift:-none}'): the spec needs '@icount shift=0'"
 
 all_loads=(cpuid tscdl hlt)
 declare -A load_args=(
@@ -81,29 +81,29 @@ declare -A is_peer=([perf-stat]=1 [perf-kvm]=1 [bpftrace-count]=1 [bpftrace-map]
 
 read -r -a loads <<<"${BENCH_LOADS:-${all_loads[*]}}"
 for l in "${loads[@]}"; do
-	[ -n "${load_args[$l]:-}" ] || kt_fail "BENCH_LOADS: unknown load '$l' (${all_loads[*]})"
+	[ -n "${load_args[$l]:-}" ] || kvmtune_fail "BENCH_LOADS: unknown load '$l' (${all_loads[*]})"
 done
 read -r -a configs <<<"${BENCH_CONFIGS:-${all_configs[*]}}"
 for c in "${configs[@]}"; do
-	[ -n "${config_desc[$c]:-}" ] || kt_fail "BENCH_CONFIGS: unknown config '$c' (${all_configs[*]})"
+	[ -n "${config_desc[$c]:-}" ] || kvmtune_fail "BENCH_CONFIGS: unknown config '$c' (${all_configs[*]})"
 done
-[ "${configs[0]}" = none ] || kt_fail "BENCH_CONFIGS must start with none (the baseline)"
-[ "${#loads[@]}" -gt 0 ] || kt_fail "BENCH_LOADS is empty"
+[ "${configs[0]}" = none ] || kvmtune_fail "BENCH_CONFIGS must start with none (the baseline)"
+[ "${#loads[@]}" -gt 0 ] || kvmtune_fail "BENCH_LOADS is empty"
 
 for f in "$vmload" "$ko"; do
-	[ -e "$f" ] || kt_fail "$f is missing (make bench builds it)"
+	[ -e "$f" ] || kvmtune_fail "$f is missing (make bench builds it)"
 done
-command -v perf >/dev/null || kt_fail "perf missing (package linux-perf)"
-command -v bpftrace >/dev/null || kt_fail "bpftrace missing (package bpftrace)"
-command -v taskset >/dev/null || kt_fail "taskset missing (package util-linux)"
+command -v perf >/dev/null || kvmtune_fail "perf missing (package linux-perf)"
+command -v bpftrace >/dev/null || kvmtune_fail "bpftrace missing (package bpftrace)"
+command -v taskset >/dev/null || kvmtune_fail "taskset missing (package util-linux)"
 ncpus=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpus" -eq 2 ] || kt_fail "the bench needs exactly 2 online CPUs, found $ncpus"
-kt_loaded kvmtrace && kt_fail "kvmtrace is already loaded"
+[ "$ncpus" -eq 2 ] || kvmtune_fail "the bench needs exactly 2 online CPUs, found $ncpus"
+kvmtune_loaded kvmtrace && kvmtune_fail "kvmtrace is already loaded"
 
 rm -rf "$tmp"
-mkdir -p "$tmp" || kt_fail "cannot create $tmp"
+mkdir -p "$tmp" || kvmtune_fail "cannot create $tmp"
 # this script and everything it starts run on the tracer CPU
-taskset -pc "$tracer_cpu" $$ >/dev/null || kt_fail "cannot pin the bench to CPU $tracer_cpu"
+taskset -pc "$tracer_cpu" $$ >/dev/null || kvmtune_fail "cannot pin the bench to CPU $tracer_cpu"
 
 # Quiet the guest kernel's background memory work while the bench runs:
 # khugepaged (which may collapse bpftrace's large heap into huge pages) and
@@ -114,8 +114,8 @@ thp=/sys/kernel/mm/transparent_hugepage/enabled
 proactive=/proc/sys/vm/compaction_proactiveness
 saved_thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$thp" 2>/dev/null)
 saved_proactive=$(cat "$proactive" 2>/dev/null)
-[ -z "$saved_thp" ] || echo never >"$thp" || kt_fail "cannot turn off THP"
-[ -z "$saved_proactive" ] || echo 0 >"$proactive" || kt_fail "cannot turn off proactive compaction"
+[ -z "$saved_thp" ] || echo never >"$thp" || kvmtune_fail "cannot turn off THP"
+[ -z "$saved_proactive" ] || echo 0 >"$proactive" || kvmtune_fail "cannot turn off proactive compaction"
 
 tr_pid=			# the running tracer process, if any
 ctl_fd=
@@ -125,7 +125,7 @@ cleanup() {
 		kill -INT "$tr_pid" 2>/dev/null
 		wait "$tr_pid" 2>/dev/null
 	fi
-	kt_loaded kvmtrace && rmmod kvmtrace
+	kvmtune_loaded kvmtrace && rmmod kvmtrace
 	[ -z "$saved_thp" ] || echo "$saved_thp" >"$thp"
 	[ -z "$saved_proactive" ] || echo "$saved_proactive" >"$proactive"
 }
@@ -383,7 +383,7 @@ done
 for l in "${loads[@]}"; do
 	prev='' tries=() settled=
 	for ((i = 1; i <= 10; i++)); do
-		run_vmload "$l" || kt_fail "warm-up run of $l failed"
+		run_vmload "$l" || kvmtune_fail "warm-up run of $l failed"
 		cur=$((r_wall / r_exits >> icount_shift))
 		tries+=("$cur")
 		if [ -n "$prev" ] && awk -v a="$prev" -v b="$cur" \
@@ -393,18 +393,18 @@ for l in "${loads[@]}"; do
 		fi
 		prev=$cur
 	done
-	[ -n "$settled" ] || kt_fail "warm-up: $l did not settle in 10 runs (${tries[*]} instructions/exit)"
+	[ -n "$settled" ] || kvmtune_fail "warm-up: $l did not settle in 10 runs (${tries[*]} instructions/exit)"
 	echo "bench: warm-up $l: ${tries[*]} instructions/exit: the last two agree within 1% after ${#tries[@]} runs"
 done
 
 declare -A samples
 for ((rep = 1; rep <= reps; rep++)); do
 	for c in "${configs[@]}"; do
-		attach "$c" || kt_fail "attaching $c failed"
+		attach "$c" || kvmtune_fail "attaching $c failed"
 		total=0
 		for l in "${loads[@]}"; do
-			run_vmload "$l" "${run_extra[@]}" || kt_fail "$c: run of $l failed"
-			drain "$c" || kt_fail "$c: tracer did not settle after the $l run"
+			run_vmload "$l" "${run_extra[@]}" || kvmtune_fail "$c: run of $l failed"
+			drain "$c" || kvmtune_fail "$c: tracer did not settle after the $l run"
 			total=$((total + r_exits))
 			v=$(awk -v w="$r_wall" -v p="$post_ns" -v e="$r_exits" -v s="$icount_shift" \
 				'BEGIN { printf "%.1f", (w + p) / e / 2 ^ s }')
@@ -412,7 +412,7 @@ for ((rep = 1; rep <= reps; rep++)); do
 			printf 'bench: rep %d %-14s %-5s %8s instr/exit (%d exits, %d ns; tracer after the run: %d ns)\n' \
 				"$rep" "$c" "$l" "$v" "$r_exits" "$r_wall" "$post_ns"
 		done
-		detach "$c" "$total" || kt_fail "detaching $c failed"
+		detach "$c" "$total" || kvmtune_fail "detaching $c failed"
 	done
 done
 
