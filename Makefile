@@ -71,8 +71,8 @@ SHELLCHECK_FILES = $(shell cd $(CURDIR) && for f in $(PROJECT_FILES); do \
 # Fail the build on any compiler, sparse or modpost warning.
 WARN_RE := '(warning|error):|^WARNING:'
 
-.PHONY: all modules debug clean install dkms-install dkms-source version \
-	help deps kernels kmod-line kmod-variant \
+.PHONY: all modules debug clean install dkms-install dkms-source version deb deb-build \
+	deb-lintian help deps kernels kmod-line kmod-variant \
 	harness-line selftests tools style check check-harness vm demo bench
 
 all: modules
@@ -82,6 +82,7 @@ help:
 	@echo 'make debug [KDIR=...]   the same with in-module self-tests and fault injection'
 	@echo 'make install            install them for KDIR and run depmod'
 	@echo 'make dkms-install       register with DKMS, build and install for the running kernel'
+	@echo 'make deb                Debian packages kvmtune-dkms and kvmtune-tools in build/deb, lintian'
 	@echo 'make version            the version of this tree, as the packages get it'
 	@echo 'make demo               set up, boot the proving ground, show kvmtrace on two running VMs'
 	@echo 'make check              set up everything and run all tests (the CI entry point)'
@@ -143,6 +144,21 @@ dkms-install:
 	dkms remove -m kvmtune -v $(KVMTUNE_VERSION) --all >/dev/null 2>&1 || true
 	$(MAKE) --no-print-directory dkms-source DKMS_SRCDIR=/usr/src/kvmtune-$(KVMTUNE_VERSION)
 	dkms install -m kvmtune -v $(KVMTUNE_VERSION) -k $(KERNELRELEASE)
+
+# Debian packages (Documentation/packaging.rst): kvmtune-dkms and
+# kvmtune-tools, built with debhelper from a copy of the project's files in
+# build/deb/kvmtune-VERSION, into build/deb; then lintian, which must find
+# no error and no warning.  Installs the build dependencies first (root).
+DEB := $(CURDIR)/debian/make-deb.sh
+deb:
+	@$(MAKE) --no-print-directory deb-build
+	@$(MAKE) --no-print-directory deb-lintian
+
+deb-build:
+	@printf '%s\n' $(PROJECT_FILES) | $(DEB) build '$(KVMTUNE_VERSION)' '$(BUILD)/deb'
+
+deb-lintian:
+	@$(DEB) lintian '$(KVMTUNE_VERSION)' '$(BUILD)/deb'
 
 clean:
 	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
