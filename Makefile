@@ -5,6 +5,8 @@
 
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+# the guest kernel's tree, for the guest module kvmbench (make guest)
+GUEST_KDIR ?= $(KDIR)
 LINE ?= 6.12
 KVMTUNE_CACHE ?= $(HOME)/.cache/kvmtune
 export KVMTUNE_CACHE
@@ -73,7 +75,8 @@ WARN_RE := '(warning|error):|^WARNING:'
 
 .PHONY: all modules debug clean install dkms-install dkms-source version deb deb-build \
 	deb-lintian help deps kernels kmod-line kmod-variant \
-	harness-line selftests tools style check check-harness vm demo bench
+	harness-line selftests tools style check check-harness vm demo bench guest guest-line \
+	bench-kvmbench
 
 all: modules
 
@@ -81,12 +84,14 @@ help:
 	@echo 'make [KDIR=<tree>]      build the host modules for KDIR (default: running kernel)'
 	@echo 'make debug [KDIR=...]   the same with in-module self-tests and fault injection'
 	@echo 'make install            install them for KDIR and run depmod'
+	@echo 'make guest [GUEST_KDIR=<tree>]  build the guest module kvmbench for a guest kernel'
 	@echo 'make dkms-install       register with DKMS, build and install for the running kernel'
 	@echo 'make deb                Debian packages kvmtune-dkms and kvmtune-tools in build/deb, lintian'
 	@echo 'make version            the version of this tree, as the packages get it'
 	@echo 'make demo               set up, boot the proving ground, show kvmtrace on two running VMs'
 	@echo 'make check              set up everything and run all tests (the CI entry point)'
-	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios'
+	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios;'
+	@echo '                        then the kvmbench table (make bench-kvmbench alone)'
 	@echo 'make tools              build kvmtop and the other userspace tools'
 	@echo 'make check-harness      prove the proving ground catches splats, hangs, failures, skips'
 	@echo 'make vm [LINE=6.12]     interactive root shell in the proving ground'
@@ -99,6 +104,13 @@ modules:
 	@test -f $(KDIR)/Makefile || { echo "kvmtune: no kernel build tree at $(KDIR);" \
 		"install linux-headers-$(KERNELRELEASE) or pass KDIR=<tree>" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(DEBUG_FLAGS) modules
+
+# The guest module, kvmbench, for a guest kernel's tree (Documentation/kvmbench.rst).
+# It is never part of the host set that install and DKMS build.
+guest:
+	@test -f $(GUEST_KDIR)/Makefile || { echo "kvmtune: no guest kernel build tree at" \
+		"$(GUEST_KDIR); pass GUEST_KDIR=<tree>" >&2; exit 1; }
+	$(MAKE) -C $(GUEST_KDIR) M=$(CURDIR) KVMTUNE_GUEST=y modules
 
 # Debug modules: self-tests at load, fault injection (Documentation/kvmtrace.rst).
 debug:
@@ -190,6 +202,12 @@ kmod-variant:
 	if grep -Eq $(WARN_RE) $(BUILD)/$(LINE)/$(VARIANT).log; then \
 		echo "kvmtune: warnings building $(VARIANT) for $$KVER" >&2; exit 1; fi
 
+# The guest module for one supplied kernel line (the proving ground boots
+# the same kernel as its nested guest) into build/LINE/guest, clean at W=1
+# and under sparse.
+guest-line:
+	@$(MAKE) --no-print-directory kmod-variant VARIANT=guest DEBUG_FLAGS=KVMTUNE_GUEST=y
+
 # The planted faults of check-harness: modules for one line into
 # build/LINE/harness (clean at W=1 and under sparse), and the userspace
 # plants, the same for every line, into build/harness.
@@ -279,5 +297,16 @@ demo:
 bench: BENCH_T0 := $(shell date +%s)
 bench:
 	$(proving_ground_ready)
+	$(MAKE) --no-print-directory guest-line LINE=6.12 >/dev/null
 	@$(VM)/run.sh -v -n bench -s $(CURDIR)/tools/bench/bench.list 6.12; rc=$$?; \
+	$(VM)/run.sh -v -n bench-kvmbench -s $(CURDIR)/tools/bench/kvmbench.list 6.12 || rc=1; \
 	echo "bench: make bench took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc
+
+# The kvmbench table alone: guest cycles per exit, kvmtrace's host side
+# (tools/bench/kvmbench-bench.sh, Documentation/kvmbench.rst).
+bench-kvmbench: BENCH_T0 := $(shell date +%s)
+bench-kvmbench:
+	$(proving_ground_ready)
+	$(MAKE) --no-print-directory guest-line LINE=6.12 >/dev/null
+	@$(VM)/run.sh -v -n bench-kvmbench -s $(CURDIR)/tools/bench/kvmbench.list 6.12; rc=$$?; \
+	echo "bench: make bench-kvmbench took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc

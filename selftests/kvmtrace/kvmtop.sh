@@ -28,34 +28,27 @@
 # $PYTHON (default /usr/bin/python3, the one Debian's
 # python3-prometheus-client is for) runs compare.py.
 
-. "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
-# shellcheck source=kt_lib.sh
-. "$KVMTUNE_REPO/selftests/kvmtrace/kt_lib.sh"
+. "$KVMTUNE_REPO/selftests/lib/kvmtrace.sh"
 # shellcheck source=../../tools/testdata/tmux.sh
 . "$KVMTUNE_REPO/tools/testdata/tmux.sh"
 
 kvmtop=$KVMTUNE_BUILD/tools/kvmtop
 compare=$KVMTUNE_REPO/tools/testdata/compare.py
 python=${PYTHON:-/usr/bin/python3}
-tmp=$KT_OUT
+tmp=$KVMTRACE_OUT
 
 cleanup() {
 	tmux_stop
-	kt_cleanup
+	kvmtrace_cleanup
 }
 trap cleanup EXIT
 
-[ -c /dev/kvm ] || kt_skip "/dev/kvm"
-[ -x "$kvmtop" ] || kt_fail "$kvmtop missing (make tools)"
-[ -f "$KT_KO" ] || kt_fail "$KT_KO missing (make kmod-line)"
-[ -x "$KT_VMLOAD" ] || kt_fail "$KT_VMLOAD missing (make selftests)"
-[ -f "$KVMTUNE_L2_INITRD" ] || kt_fail "nested initramfs $KVMTUNE_L2_INITRD missing"
+kvmtrace_test_init "$KVMTRACE_KO" "$KVMTUNE_VMLOAD" "$kvmtop"
+[ -f "$KVMTUNE_L2_INITRD" ] || kvmtune_fail "nested initramfs $KVMTUNE_L2_INITRD missing"
 "$python" -c 'import prometheus_client' ||
-	kt_fail "$python has no prometheus_client (python3-prometheus-client; make deps)"
-command -v tmux >/dev/null || kt_fail "tmux missing (make deps)"
-command -v setpriv >/dev/null || kt_fail "setpriv (util-linux) missing"
-kt_loaded kvmtrace && kt_fail "kvmtrace is already loaded; this test loads it itself"
-dmesg -C
+	kvmtune_fail "$python has no prometheus_client (python3-prometheus-client; make deps)"
+command -v tmux >/dev/null || kvmtune_fail "tmux missing (make deps)"
+command -v setpriv >/dev/null || kvmtune_fail "setpriv (util-linux) missing"
 
 # show WHAT FILE: print a view as seen, for the log
 show() {
@@ -70,22 +63,22 @@ expect_fail() {
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	cat "$tmp/err"
-	kt_expect_eq "$what: exit code" "$want" "$rc"
-	grep -Eq "$re" "$tmp/err" || kt_fail "$what: message does not match '$re'"
+	kvmtune_expect_eq "$what: exit code" "$want" "$rc"
+	grep -Eq "$re" "$tmp/err" || kvmtune_fail "$what: message does not match '$re'"
 }
 
-kt_step "error paths"
+kvmtune_step "error paths"
 expect_fail "module not loaded" 5 'kvmtrace module is not loaded.*insmod kvmtrace\.ko' \
 	"$kvmtop" --once --totals --json
-insmod "$KT_KO" || kt_fail "insmod $KT_KO"
-[ -d "$KT_D/vms" ] || kt_fail "$KT_D/vms missing after insmod"
+insmod "$KVMTRACE_KO" || kvmtune_fail "insmod $KVMTRACE_KO"
+[ -d "$KVMTRACE_D/vms" ] || kvmtune_fail "$KVMTRACE_D/vms missing after insmod"
 expect_fail "not root" 3 'must be run as root' \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$kvmtop" --once --totals
 expect_fail "debugfs not mounted" 4 'debugfs is not mounted' \
 	unshare -m sh -c "umount -l /sys/kernel/debug && exec '$kvmtop' --once --totals"
 expect_fail "bad argument" 2 "bad delay 'nope'" "$kvmtop" --delay nope
 
-kt_step "two VMs: QEMU with -name, and vmload"
+kvmtune_step "two VMs: QEMU with -name, and vmload"
 # QEMU first: under TCG, vmload's busy vCPUs would slow its boot
 qemu-system-x86_64 -enable-kvm -cpu host -smp 1 -m 256M \
 	-name guest=web1,process=qemu-web1 \
@@ -93,54 +86,54 @@ qemu-system-x86_64 -enable-kvm -cpu host -smp 1 -m 256M \
 	-display none -no-reboot -serial stdio \
 	-kernel "$KVMTUNE_VMLINUZ" -initrd "$KVMTUNE_L2_INITRD" \
 	-append "console=ttyS0 panic=-1 quiet" </dev/null >"$tmp/l2.log" 2>&1 &
-kt_vm_pids[l2]=$!
-qpid=${kt_vm_pids[l2]}
+kvmtrace_vm_pids[l2]=$!
+qpid=${kvmtrace_vm_pids[l2]}
 # its VM directory, once the guest's vCPU has run
 l2_up() {
 	local d
-	for d in "$KT_D"/vms/"$qpid"-*; do
+	for d in "$KVMTRACE_D"/vms/"$qpid"-*; do
 		[ -f "$d/vcpu0/exits" ] && l2=${d##*/} && return 0
 	done
 	return 1
 }
-kt_wait_for 60 l2_up ||
-	{ tail -n 5 "$tmp/l2.log"; kt_fail "no kvmtrace directory for QEMU ($qpid)"; }
+kvmtune_poll_deadline 60 l2_up ||
+	{ tail -n 5 "$tmp/l2.log"; kvmtune_fail "no kvmtrace directory for QEMU ($qpid)"; }
 # a few seconds of its boot
 sleep 5
-kt_vm_start load -v 2 --pio 30 --mmio 20 --cpuid 10 --hlt 5 --tscdl 10 --msr 5
-load=$(kt_vm load)
-kt_wait_for 30 test -f "$KT_D/vms/$load/vcpu1/exits" ||
-	kt_fail "no kvmtrace directory $load with 2 vCPUs for vmload's VM"
+kvmtrace_vm_start load -v 2 --pio 30 --mmio 20 --cpuid 10 --hlt 5 --tscdl 10 --msr 5
+load=$(kvmtrace_vm load)
+kvmtune_poll_deadline 30 test -f "$KVMTRACE_D/vms/$load/vcpu1/exits" ||
+	kvmtune_fail "no kvmtrace directory $load with 2 vCPUs for vmload's VM"
 echo "VMs: vmload $load, QEMU $l2"
 
-kt_step "views of rates, both VMs running"
-"$kvmtop" -b --once -d 2 -t 6 >"$tmp/rates" || kt_fail "kvmtop -b --once exited $?"
+kvmtune_step "views of rates, both VMs running"
+"$kvmtop" -b --once -d 2 -t 6 >"$tmp/rates" || kvmtune_fail "kvmtop -b --once exited $?"
 show "kvmtop -b --once -d 2 -t 6" "$tmp/rates"
 grep -q "^kvmtop [0-9:]*  interval [0-9.]* s  VMs 2  vCPUs 3  exits [0-9]*/s  sort rate$" "$tmp/rates" ||
-	kt_fail "the header of rates"
+	kvmtune_fail "the header of rates"
 grep -q "^VM $l2  guest web1  pid $qpid  vcpus 1  exits [0-9]*/s  in KVM [0-9.]*%  in VMM [0-9.]*%$" "$tmp/rates" ||
-	kt_fail "QEMU's VM line, with its guest name"
+	kvmtune_fail "QEMU's VM line, with its guest name"
 grep -q "^VM $load  pid ${load%%-*}  vcpus 2  exits [1-9][0-9]*/s" "$tmp/rates" ||
-	kt_fail "vmload's VM line: no exits in the interval"
-"$kvmtop" --hist --once -d 1 -p "$qpid" >"$tmp/hist-rates" || kt_fail "kvmtop --hist --once exited $?"
+	kvmtune_fail "vmload's VM line: no exits in the interval"
+"$kvmtop" --hist --once -d 1 -p "$qpid" >"$tmp/hist-rates" || kvmtune_fail "kvmtop --hist --once exited $?"
 show "kvmtop --hist --once -d 1 -p $qpid" "$tmp/hist-rates"
-grep -q '^kvmtop: histograms of the last [0-9.]* s' "$tmp/hist-rates" || kt_fail "--hist over an interval"
+grep -q '^kvmtop: histograms of the last [0-9.]* s' "$tmp/hist-rates" || kvmtune_fail "--hist over an interval"
 
-kt_step "both VMs stopped: outputs against debugfs"
-kt_vm_stop load
-kt_vm_stop l2
+kvmtune_step "both VMs stopped: outputs against debugfs"
+kvmtrace_vm_stop load
+kvmtrace_vm_stop l2
 # kvmtop's --json, --prometheus and --prometheus=text against the files,
 # read directly just before and just after them, in rounds until the two
 # reads are equal
-"$python" "$compare" live "$KT_D" "$kvmtop" "$tmp" "$l2=web1" ||
-	kt_fail "kvmtop differs from debugfs"
-"$kvmtop" --hist --once --totals -p "${load%%-*}" >"$tmp/top.hist" || kt_fail "kvmtop --hist exited $?"
+"$python" "$compare" live "$KVMTRACE_D" "$kvmtop" "$tmp" "$l2=web1" ||
+	kvmtune_fail "kvmtop differs from debugfs"
+"$kvmtop" --hist --once --totals -p "${load%%-*}" >"$tmp/top.hist" || kvmtune_fail "kvmtop --hist exited $?"
 cmp <(grep -v '^#' "$tmp/top.prom") <(grep -v '^#' "$tmp/top.text") ||
-	kt_fail "--prometheus and --prometheus=text have different samples"
+	kvmtune_fail "--prometheus and --prometheus=text have different samples"
 
 # The VMs with their vCPUs and names, time in the kernel and in userspace;
 # --hist draws each histogram of vmload's VM with the JSON's counts.
-"$python" - "$tmp/top.json" "$tmp/top.hist" "$load" "$l2" <<'EOF' || kt_fail "the VMs in kvmtop"
+"$python" - "$tmp/top.json" "$tmp/top.hist" "$load" "$l2" <<'EOF' || kvmtune_fail "the VMs in kvmtop"
 import json, re, sys
 doc, hist = json.load(open(sys.argv[1])), open(sys.argv[2]).read()
 vms = {v['name']: v for v in doc['vms']}
@@ -173,15 +166,15 @@ print('\n'.join('| ' + l for l in json.dumps(c, indent=2).splitlines()))
 EOF
 
 # The screens of the same moment, as a pipe gets them: no ANSI codes.
-"$kvmtop" --once --totals >"$tmp/screen" || kt_fail "kvmtop --once --totals exited $?"
+"$kvmtop" --once --totals >"$tmp/screen" || kvmtune_fail "kvmtop --once --totals exited $?"
 show "kvmtop --once --totals" "$tmp/screen"
-grep -q "^VM $l2  guest web1  pid $qpid  vcpus 1  exits [1-9]" "$tmp/screen" || kt_fail "QEMU's VM on the screen"
-grep -q "^VM $load  pid ${load%%-*}  vcpus 2  exits [1-9]" "$tmp/screen" || kt_fail "vmload's VM on the screen"
-grep -q $'\033' "$tmp/screen" && kt_fail "ANSI codes on a pipe"
-"$kvmtop" --once --totals -V -t 3 -p "${load%%-*}" >"$tmp/screen-v" || kt_fail "kvmtop -V exited $?"
+grep -q "^VM $l2  guest web1  pid $qpid  vcpus 1  exits [1-9]" "$tmp/screen" || kvmtune_fail "QEMU's VM on the screen"
+grep -q "^VM $load  pid ${load%%-*}  vcpus 2  exits [1-9]" "$tmp/screen" || kvmtune_fail "vmload's VM on the screen"
+grep -q $'\033' "$tmp/screen" && kvmtune_fail "ANSI codes on a pipe"
+"$kvmtop" --once --totals -V -t 3 -p "${load%%-*}" >"$tmp/screen-v" || kvmtune_fail "kvmtop -V exited $?"
 show "kvmtop --once --totals -V -t 3 -p ${load%%-*}" "$tmp/screen-v"
 for c in 0 1; do
-	grep -q "^vCPU $c of $load  exits [1-9]" "$tmp/screen-v" || kt_fail "-V: no block for vCPU $c"
+	grep -q "^vCPU $c of $load  exits [1-9]" "$tmp/screen-v" || kvmtune_fail "-V: no block for vCPU $c"
 done
 show "kvmtop --hist --once --totals -p ${load%%-*}" "$tmp/top.hist"
 show "kvmtop --prometheus (its first 40 lines)" <(head -n 40 "$tmp/top.prom")
@@ -199,33 +192,33 @@ show "kvmtop --prometheus (a histogram, shortened)" \
 show "kvmtop --prometheus=text (its first 24 lines)" <(head -n 24 "$tmp/top.text")
 show "kvmtop --prometheus=text (a histogram, shortened)" \
 	<(family kvmtrace_vm_user_exit_duration_seconds "$tmp/top.text")
-kt_step "the interactive screen, under tmux"
+kvmtune_step "the interactive screen, under tmux"
 tmux_start "$tmp" 150 60 "$kvmtop" --totals -d 0.5
-tmux_wait 60 "^VM $l2  guest web1  pid $qpid  vcpus 1  exits [1-9]" || kt_fail "kvmtop's screen"
+tmux_wait 60 "^VM $l2  guest web1  pid $qpid  vcpus 1  exits [1-9]" || kvmtune_fail "kvmtop's screen"
 tmux_screen >"$tmp/tty"
 show "kvmtop --totals, interactive (150x60)" "$tmp/tty"
 tail -n 1 "$tmp/tty" | grep -q '^s:sort f:filter d:drill u:up r:reset t:totals h:help q:quit' ||
-	kt_fail "the key line is not the last row"
+	kvmtune_fail "the key line is not the last row"
 # narrower: columns go, nothing wraps
 tmux_resize 80 30
-w=$(tmux_wait_fit 30 80) || { echo "$w"; kt_fail "kvmtop does not fit 80 columns"; }
+w=$(tmux_wait_fit 30 80) || { echo "$w"; kvmtune_fail "kvmtop does not fit 80 columns"; }
 echo "ok: the widest line at 80 columns: $w"
 tmux_screen >"$tmp/tty"
 show "the same, 80x30" "$tmp/tty"
 tmux_resize 150 60
 tmux_keys s s s
-tmux_wait 30 '  sort p99$' || kt_fail "s: sort p99"
+tmux_wait 30 '  sort p99$' || kvmtune_fail "s: sort p99"
 # f shows the VMs one by one, by name
 tmux_keys f
 [ "$(printf '%s\n' "$load" "$l2" | LC_ALL=C sort | head -n 1)" = "$load" ] || tmux_keys f
-tmux_wait 30 "  sort p99  filter $load\$" || kt_fail "f: only $load"
+tmux_wait 30 "  sort p99  filter $load\$" || kvmtune_fail "f: only $load"
 tmux_keys d
-tmux_wait 30 "  vCPUs of $load\$" || kt_fail "d: the vCPUs of $load"
-tmux_wait 30 "^vCPU 1 of $load  exits [1-9]" || kt_fail "d: the block of vCPU 1"
+tmux_wait 30 "  vCPUs of $load\$" || kvmtune_fail "d: the vCPUs of $load"
+tmux_wait 30 "^vCPU 1 of $load  exits [1-9]" || kvmtune_fail "d: the block of vCPU 1"
 tmux_screen >"$tmp/tty"
 show "keys s s s f d: sort p99, only $load, its vCPUs" "$tmp/tty"
 tmux_keys u u h
-tmux_wait 30 '^kvmtop keys \(no Enter needed\)$' || kt_fail "h: help"
+tmux_wait 30 '^kvmtop keys \(no Enter needed\)$' || kvmtune_fail "h: help"
 tmux_screen >"$tmp/tty"
 show "key h: the help" "$tmp/tty"
 # "r" resets the counters through control: the stopped VMs' files read
@@ -233,31 +226,31 @@ show "key h: the help" "$tmp/tty"
 # they read as zero)
 tmux_keys x r
 tmux_wait 30 'counters reset \(wrote "reset" to /sys/kernel/debug/kvmtrace/control\)' ||
-	kt_fail "r: no reset"
-kt_expect_eq "$load/exits after r" "" "$(cat "$KT_D/vms/$load/exits")"
-kt_expect_eq "$load/stats exits after r" "exits 0" "$(grep '^exits ' "$KT_D/vms/$load/stats")"
-tmux_wait 30 "^VM $load  pid ${load%%-*}  vcpus 2  exits 0  " || kt_fail "the screen after reset"
+	kvmtune_fail "r: no reset"
+kvmtune_expect_eq "$load/exits after r" "" "$(cat "$KVMTRACE_D/vms/$load/exits")"
+kvmtune_expect_eq "$load/stats exits after r" "exits 0" "$(grep '^exits ' "$KVMTRACE_D/vms/$load/stats")"
+tmux_wait 30 "^VM $load  pid ${load%%-*}  vcpus 2  exits 0  " || kvmtune_fail "the screen after reset"
 tmux_keys q
-kt_expect_eq "kvmtop's exit status after q" 0 "$(tmux_done 30)"
+kvmtune_expect_eq "kvmtop's exit status after q" 0 "$(tmux_done 30)"
 tmux_stop
 kill -KILL "$qpid"
 wait "$qpid" 2>/dev/null
-unset 'kt_vm_pids[l2]'
-kt_vm_end load
+unset 'kvmtrace_vm_pids[l2]'
+kvmtrace_vm_end load
 
-kt_step "VMs created and destroyed while kvmtop samples"
+kvmtune_step "VMs created and destroyed while kvmtop samples"
 "$kvmtop" --json -d 0.1 >"$tmp/churn.json" 2>"$tmp/churn.err" &
 top=$!
 for i in 1 2 3 4 5 6; do
-	"$KT_VMLOAD" -v 2 --pio 5 --hlt 1 --loops 300 --quiet ||
-		kt_fail "vmload $i (of 6 short-lived VMs) failed"
+	"$KVMTUNE_VMLOAD" -v 2 --pio 5 --hlt 1 --loops 300 --quiet ||
+		kvmtune_fail "vmload $i (of 6 short-lived VMs) failed"
 done
 # SIGTERM: background jobs of a script start with SIGINT ignored
 kill -TERM $top
 wait $top
 rc=$?
 cat "$tmp/churn.err"
-kt_expect_eq "kvmtop after SIGTERM during VM churn: exit code" 0 "$rc"
+kvmtune_expect_eq "kvmtop after SIGTERM during VM churn: exit code" 0 "$rc"
 "$python" -c '
 import json, sys
 docs = [json.loads(l) for l in open(sys.argv[1])]
@@ -265,10 +258,10 @@ names = {v["name"] for d in docs for v in d["vms"]}
 seen = sum(1 for d in docs if d["vms"])
 assert len(docs) >= 5 and len(names) >= 2, (len(docs), names)
 print(f"ok: {len(docs)} JSON documents during churn, {seen} with VMs, {len(names)} VMs seen")
-' "$tmp/churn.json" || kt_fail "kvmtop JSON during VM churn"
+' "$tmp/churn.json" || kvmtune_fail "kvmtop JSON during VM churn"
 
-kt_step "module gone"
-rmmod kvmtrace || kt_fail "rmmod kvmtrace"
+kvmtune_step "module gone"
+rmmod kvmtrace || kvmtune_fail "rmmod kvmtrace"
 expect_fail "module unloaded" 5 'not loaded.*insmod kvmtrace\.ko' "$kvmtop" --once
-kt_step end
+kvmtune_step end
 echo "kvmtop: all checks passed"

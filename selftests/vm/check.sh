@@ -19,8 +19,8 @@
 # Environment: KVMTUNE_LINES (default "6.1 6.12"), KVMTUNE_CACHE.
 
 set -uo pipefail
-# depmod, modprobe and friends live in sbin, which a CI PATH may lack
-export PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=host-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-env.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -136,12 +136,13 @@ stage_end kernels
 stage "build"
 for line in $lines; do
 	gate "build/$line/modules (W=1, sparse)" "${make[@]}" LINE="$line" kmod-line
+	gate "build/$line/guest-module (W=1, sparse)" "${make[@]}" LINE="$line" guest-line
 	gate "build/$line/harness-module" "${make[@]}" LINE="$line" harness-line
 	gate "install/$line (make install, dkms)" "$here/install-check.sh" "$line"
 done
 gate "build/selftests" "${make[@]}" selftests
 gate "build/tools" "${make[@]}" tools
-gate "tools/check (kvmtop on fake trees, its screen under tmux)" \
+gate "tools/check (kvmtop on fake trees, its screen under tmux; kvmaudit on a fake host)" \
 	"${make[@]}" -C tools check OUTPUT="$repo/build/tools"
 stage_end build
 
@@ -213,9 +214,10 @@ proving_ground() {
 	stage_end "proving ground $lines ($spec.list)"
 }
 
-# Each kernel boots once per run spec: the main suite, and the nested
-# Linux guests, which need a different TCG mode (see run.sh).
-for spec in tests nested; do
+# Each kernel boots once per run spec: the main suite, kvmaudit's, which
+# needs NUMA nodes, and the nested Linux guests (kvm/nested_boot, the
+# guest module kvmbench), which need a different TCG mode (see run.sh).
+for spec in tests kvmaudit nested; do
 	proving_ground "$spec"
 done
 
