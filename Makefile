@@ -127,14 +127,15 @@ install: modules
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KRELEASE)
 
 # The DKMS source tree, /usr/src/kvmtune-VERSION: the top-level Kbuild, the
-# host modules it lists ("obj-m += kmod/NAME/"), the compat and include
-# directories they share, and dkms.conf with this version.  dkms.conf takes
-# its modules from that Kbuild too, so a host module is one Kbuild line;
-# guest modules (kmod/kvmbench) are not in it and stay out.  make
-# dkms-install and the kvmtune-dkms package (debian/rules) install the same
-# set, without build products.
-HOST_MODULES := $(shell sed -n 's|^obj-m[[:space:]]*+=[[:space:]]*kmod/\([a-z0-9_]*\)/[[:space:]]*\(\#.*\)\{0,1\}$$|\1|p' \
-	$(CURDIR)/Kbuild)
+# host modules its obj-m names when KVMTUNE_GUEST is not y ("obj-m +=
+# kmod/NAME/"), the compat and include directories they share, and
+# dkms.conf with this version.  dkms.conf takes its modules from that
+# Kbuild the same way, so a host module is one Kbuild line; the guest
+# module (kmod/kvmbench) stays out.  make dkms-install and the
+# kvmtune-dkms package (debian/rules) install the same set, without build
+# products.
+HOST_MODULES := $(shell $(MAKE) -s --no-print-directory -f $(CURDIR)/Kbuild KVMTUNE_GUEST= \
+	--eval 'kvmtune-host-modules: ; @echo $$(patsubst kmod/%/,%,$$(obj-m))' kvmtune-host-modules)
 DKMS_SOURCES := Kbuild kmod/compat kmod/include $(addprefix kmod/,$(HOST_MODULES))
 BUILD_PRODUCTS := '*.o' '*.ko' '*.ko.*' '*.mod' '*.mod.c' '*.cmd' '*.a' '*.d' \
 	modules.order Module.symvers .tmp_versions '.cache.mk'
