@@ -191,11 +191,11 @@ check_overrides() {
 # of Kbuild, with the package's version; kvmtune-tools has every tool and its
 # manual page
 check_contents() {
-	local v dkms tools list errs=() m tool want got f src
+	local v dkms tools_deb list errs=() m tool want got f src
 
 	v=$(version)
 	dkms=$(deb_file kvmtune-dkms)
-	tools=$(deb_file kvmtune-tools)
+	tools_deb=$(deb_file kvmtune-tools)
 	list=$work/contents
 	[ ${#mods[@]} -gt 0 ] || errs+=("dkms.conf names no module")
 
@@ -219,9 +219,8 @@ check_contents() {
 		sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p')
 	[ "$got" = "$v" ] || errs+=("kvmtune-dkms: dkms.conf's PACKAGE_VERSION '$got', want '$v'")
 
-	dpkg-deb --fsys-tarfile "$tools" | tar -t | sed 's|^\./||' >"$list.tools"
-	# shellcheck disable=SC2016 # for make
-	for tool in $(make -s -C "$repo/tools" --eval 'print-tools: ; @echo $(TOOLS)' print-tools); do
+	dpkg-deb --fsys-tarfile "$tools_deb" | tar -t | sed 's|^\./||' >"$list.tools"
+	for tool in "${tools[@]}"; do
 		grep -qxF "usr/sbin/$tool" "$list.tools" || errs+=("kvmtune-tools: no usr/sbin/$tool")
 		grep -qxF "usr/share/man/man8/$tool.8.gz" "$list.tools" ||
 			errs+=("kvmtune-tools: no manual page usr/share/man/man8/$tool.8.gz")
@@ -459,7 +458,9 @@ check_install() {
 		none_for "$(kver 6.12)"
 		none_for "$(uname -r)"
 		[ -d "$root/usr/src/kvmtune-$v" ] || echo "no /usr/src/kvmtune-$v"
-		in_root kvmtop --help >/dev/null 2>&1 || echo "kvmtop --help failed in the root"
+		for tool in "${tools[@]}"; do
+			in_root "$tool" --help >/dev/null 2>&1 || echo "$tool --help failed in the root"
+		done
 	)
 	if [ -z "$errs" ]; then
 		verdict PASS install "DKMS built ${mods[*]} for $(kver 6.1) at once, not for $(kver 6.12) (no headers yet), in $(took)"
@@ -561,6 +562,9 @@ check_purge() {
 # the modules, as DKMS sees them: dkms.conf takes them from Kbuild
 # shellcheck disable=SC1091 # dkms.conf is bash, sourced by DKMS too
 mapfile -t mods < <(cd "$repo" && set +u && . ./dkms.conf && printf '%s\n' "${BUILT_MODULE_NAME[@]}")
+# the tools, as tools/Makefile builds and installs them
+# shellcheck disable=SC2016 # for make
+read -ra tools < <(make -s -C "$repo/tools" --eval 'print-tools: ; @echo $(TOOLS)' print-tools)
 [ "$(id -u)" -eq 0 ] || { verdict FAIL setup "not root: the scratch root needs chroot and mounts"; finish; }
 mkdir -p "$work"
 
