@@ -528,12 +528,22 @@ check_remove() {
 }
 
 check_purge() {
-	local log=$work/purge.log left gone pkgs upgrade_debs
+	local log=$work/purge.log left gone pkgs upgrade_debs known=() how
 
 	timer
 	: >"$log"
 	mapfile -t upgrade_debs < <(supply_debs 6.12 linux-headers- linux-kbuild-)
-	if ! apt_in_root "$log" purge kvmtune-dkms kvmtune-tools; then
+	# dpkg forgets a removed package that has no conffiles and no postrm
+	# at once; apt-get cannot purge what dpkg does not know, so purge
+	# those it still has (state "config-files")
+	# shellcheck disable=SC2016 # dpkg-query's format
+	mapfile -t known < <(in_root dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' \
+		kvmtune-dkms kvmtune-tools 2>/dev/null | awk '$1 != "un" { print $NF }')
+	if [ ${#known[@]} -eq 0 ]; then
+		how="nothing for apt-get purge: dpkg forgot both packages at removal"
+	elif apt_in_root "$log" purge "${known[@]}"; then
+		how="apt-get purge ${known[*]}"
+	else
 		show "$log"
 		verdict FAIL purge "apt-get purge failed (log: $log)"
 		finish
@@ -550,7 +560,7 @@ check_purge() {
 		left+=$'\n'"dpkg still knows kvmtune"
 	fi
 	if [ -z "$left$gone" ]; then
-		verdict PASS purge "the root's $(wc -l <"$work/before.list") paths as before, in $(took)"
+		verdict PASS purge "$how; the root's $(wc -l <"$work/before.list") paths as before, in $(took)"
 		unmount_root && rm -rf "$root" "$work/upper" "$work/overlay-work"
 	else
 		indent "left: " <<<"$left"
