@@ -527,6 +527,24 @@ check_remove() {
 	fi
 }
 
+# upgrade_paths PKG...: the root's paths that packages PKG brought, sorted:
+# their files as dpkg lists them, also under /usr where the root's /lib,
+# /bin and /sbin are links to it (merged /usr, where find sees them), and
+# dpkg's own files about them
+upgrade_paths() {
+	local p
+
+	in_root dpkg-query -L "$@" 2>/dev/null | sed 's|^|.|' >"$work/upgrade.raw"
+	{
+		cat "$work/upgrade.raw"
+		sed -En 's#^\./(bin|sbin|lib|lib32|lib64|libx32)/#./usr/\1/#p' "$work/upgrade.raw"
+		for p; do
+			(cd "$root" && find ./var/lib/dpkg/info -maxdepth 1 \
+				\( -name "$p.*" -o -name "$p:*" \))
+		done
+	} | sort -u
+}
+
 check_purge() {
 	local log=$work/purge.log left gone pkgs upgrade_debs known=() how
 
@@ -551,7 +569,7 @@ check_purge() {
 	snapshot "$work/after.list"
 	# what step 2 installed after the snapshot: 6.12's headers and kbuild
 	mapfile -t pkgs < <(printf '%s\n' "${upgrade_debs[@]}" | sed 's|.*/||; s|_.*||')
-	in_root dpkg-query -L "${pkgs[@]}" 2>/dev/null | sed 's|^|.|' | sort -u >"$work/upgrade.list"
+	upgrade_paths "${pkgs[@]}" >"$work/upgrade.list"
 	left=$(comm -23 "$work/after.list" "$work/before.list" | comm -23 - "$work/upgrade.list")
 	gone=$(comm -13 "$work/after.list" "$work/before.list")
 	# shellcheck disable=SC2016 # dpkg-query's format
