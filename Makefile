@@ -3,7 +3,6 @@
 # kvmtune top-level Makefile: a wrapper around kbuild (see Kbuild) plus the
 # proving ground.  `make help` lists the targets.
 
-VERSION := 0.1.0
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 # the guest kernel's tree, for the guest module kvmbench (make guest)
@@ -19,6 +18,36 @@ VM := $(CURDIR)/selftests/vm
 KSRC ?= $(KVMTUNE_CACHE)/6.12/src
 KSFT_DIR ?= $(KSRC)/tools/testing/selftests
 CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
+
+# The version comes from the tree (Documentation/packaging.rst).  NEXT is
+# the version of debian/changelog's top entry: the last release, or the
+# one being prepared.
+#   at a release tag vX.Y.Z           X.Y.Z
+#   N commits after it                X.Y.Z+gitN.gSHA  if X.Y.Z is NEXT
+#                                     NEXT~gitN.gSHA   if NEXT is coming
+#   no release tag yet                NEXT~untagged.gitN.gSHA (N: all commits)
+#   not a git checkout of its own     NEXT~nogit
+# and +dirty when files differ from HEAD (modified or untracked); ~ sorts
+# before NEXT, + after.  Only this tree's own repository counts, never one
+# it sits in (as build/deb's copy does), whatever uid owns it
+# (safe.directory).  `make version` prints it.  Not called VERSION: a
+# VERSION= on the command line would reach kbuild through MAKEFLAGS.
+KVMTUNE_NEXT := $(shell sed -n '1s/^kvmtune [(]\([^ ]*\)[)] .*/\1/p' $(CURDIR)/debian/changelog 2>/dev/null)
+KVMTUNE_VERSION := $(shell cd '$(CURDIR)' && g() { git -c safe.directory='*' "$$@"; }; \
+	next='$(or $(KVMTUNE_NEXT),0.0.0)'; \
+	if [ "$$(g rev-parse --show-toplevel 2>/dev/null)" != "$$PWD" ]; then \
+		echo "$$next~nogit"; exit 0; fi; \
+	if d=$$(g describe --tags --match 'v[0-9]*' --long 2>/dev/null); then \
+		sha=$${d\#\#*-}; n=$${d%-*}; tag=$${n%-*}; n=$${n\#\#*-}; \
+		t=$$(echo "$${tag\#v}" | tr - '~'); \
+		if [ "$$n" = 0 ]; then v=$$t; \
+		elif [ "$$t" = "$$next" ]; then v="$$t+git$$n.$$sha"; \
+		else v="$$next~git$$n.$$sha"; fi; \
+	else \
+		v="$$next~untagged.git$$(g rev-list --count HEAD).g$$(g rev-parse --short=7 HEAD)"; \
+	fi; \
+	[ -z "$$(g status --porcelain 2>/dev/null)" ] || v="$$v+dirty"; \
+	echo "$$v")
 
 # Every file of the project: git's list (tracked and untracked, not ignored)
 # when git works here; otherwise (no git, or git refusing the tree, e.g.
@@ -44,7 +73,8 @@ SHELLCHECK_FILES = $(shell cd $(CURDIR) && for f in $(PROJECT_FILES); do \
 # Fail the build on any compiler, sparse or modpost warning.
 WARN_RE := '(warning|error):|^WARNING:'
 
-.PHONY: all modules debug clean install dkms-install help deps kernels kmod-line kmod-variant \
+.PHONY: all modules debug clean install dkms-install dkms-source version deb deb-build \
+	deb-lintian help deps kernels kmod-line kmod-variant \
 	harness-line selftests tools style check check-harness vm demo bench guest guest-line \
 	bench-kvmbench
 
@@ -56,6 +86,8 @@ help:
 	@echo 'make install            install them for KDIR and run depmod'
 	@echo 'make guest [GUEST_KDIR=<tree>]  build the guest module kvmbench for a guest kernel'
 	@echo 'make dkms-install       register with DKMS, build and install for the running kernel'
+	@echo 'make deb                Debian packages kvmtune-dkms and kvmtune-tools in build/deb, lintian'
+	@echo 'make version            the version of this tree, as the packages get it'
 	@echo 'make demo               set up, boot the proving ground, show kvmtrace on two running VMs'
 	@echo 'make check              set up everything and run all tests (the CI entry point)'
 	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios;'
@@ -94,13 +126,52 @@ install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KRELEASE)
 
+# The DKMS source tree, /usr/src/kvmtune-VERSION: the top-level Kbuild, the
+# host modules its obj-m names when KVMTUNE_GUEST is not y ("obj-m +=
+# kmod/NAME/"), the compat and include directories they share, and
+# dkms.conf with this version.  dkms.conf takes its modules from that
+# Kbuild the same way, so a host module is one Kbuild line; the guest
+# module (kmod/kvmbench) stays out.  make dkms-install and the
+# kvmtune-dkms package (debian/rules) install the same set, without build
+# products.
+HOST_MODULES := $(shell $(MAKE) -s --no-print-directory -f $(CURDIR)/Kbuild KVMTUNE_GUEST= \
+	--eval 'kvmtune-host-modules: ; @echo $$(patsubst kmod/%/,%,$$(obj-m))' kvmtune-host-modules)
+DKMS_SOURCES := Kbuild kmod/compat kmod/include $(addprefix kmod/,$(HOST_MODULES))
+BUILD_PRODUCTS := '*.o' '*.ko' '*.ko.*' '*.mod' '*.mod.c' '*.cmd' '*.a' '*.d' \
+	modules.order Module.symvers .tmp_versions '.cache.mk'
+
+version:
+	@echo $(KVMTUNE_VERSION)
+
+dkms-source:
+	@test -n '$(DKMS_SRCDIR)' || { echo "kvmtune: dkms-source wants DKMS_SRCDIR=<dir>" >&2; exit 1; }
+	@test -n '$(HOST_MODULES)' || { echo "kvmtune: Kbuild lists no host module (obj-m += kmod/NAME/)" >&2; exit 1; }
+	rm -rf '$(DKMS_SRCDIR)'
+	mkdir -p '$(DKMS_SRCDIR)'
+	tar -C '$(CURDIR)' $(addprefix --exclude=,$(BUILD_PRODUCTS)) -cf - $(DKMS_SOURCES) | \
+		tar -C '$(DKMS_SRCDIR)' -xf -
+	sed 's/#MODULE_VERSION#/$(KVMTUNE_VERSION)/' dkms.conf >'$(DKMS_SRCDIR)/dkms.conf'
+
 dkms-install:
 	@command -v dkms >/dev/null || { echo "kvmtune: dkms is not installed" >&2; exit 1; }
-	dkms remove -m kvmtune -v $(VERSION) --all >/dev/null 2>&1 || true
-	rm -rf /usr/src/kvmtune-$(VERSION)
-	mkdir -p /usr/src/kvmtune-$(VERSION)
-	cp -a Kbuild Makefile dkms.conf kmod /usr/src/kvmtune-$(VERSION)/
-	dkms install -m kvmtune -v $(VERSION) -k $(KERNELRELEASE)
+	dkms remove -m kvmtune -v $(KVMTUNE_VERSION) --all >/dev/null 2>&1 || true
+	$(MAKE) --no-print-directory dkms-source DKMS_SRCDIR=/usr/src/kvmtune-$(KVMTUNE_VERSION)
+	dkms install -m kvmtune -v $(KVMTUNE_VERSION) -k $(KERNELRELEASE)
+
+# Debian packages (Documentation/packaging.rst): kvmtune-dkms and
+# kvmtune-tools, built with debhelper from a copy of the project's files in
+# build/deb/kvmtune-VERSION, into build/deb; then lintian, which must find
+# no error and no warning.  Installs the build dependencies first (root).
+DEB := $(CURDIR)/debian/make-deb.sh
+deb:
+	@$(MAKE) --no-print-directory deb-build
+	@$(MAKE) --no-print-directory deb-lintian
+
+deb-build:
+	@printf '%s\n' $(PROJECT_FILES) | $(DEB) build '$(KVMTUNE_VERSION)' '$(BUILD)/deb'
+
+deb-lintian:
+	@$(DEB) lintian '$(KVMTUNE_VERSION)' '$(BUILD)/deb'
 
 clean:
 	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -3,7 +3,8 @@
 #
 # make check: everything from a fresh Debian 12 machine to one verdict.
 #   deps -> kernels -> builds (W=1, sparse) -> checkpatch, shellcheck ->
-#   boot each kernel and run its specs -> check-harness
+#   boot each kernel and run its specs -> the Debian packages (build,
+#   lintian, install, boot each kernel with them, purge) -> check-harness
 # Prints one line per test, the time of each stage, and finally exactly
 # "N passed, M failed" (", K skipped" when there were skips).
 #
@@ -220,6 +221,24 @@ proving_ground() {
 for spec in tests kvmaudit nested; do
 	proving_ground "$spec"
 done
+
+# The Debian packages (Documentation/packaging.rst): built, checked by
+# lintian and installed with apt into a scratch Debian root on the host,
+# where DKMS builds the modules for both kernel lines; each line boots with
+# package.list and loads those modules and runs the installed tools; then
+# remove and purge.  The boots need the scratch root: without it they are
+# one failure, not a run.
+stage "package: make deb, lintian, apt install into a scratch root, DKMS"
+counted "package/install" "$repo/selftests/package/check.sh" install
+stage_end "package: install"
+if mountpoint -q "$repo/build/package/root"; then
+	proving_ground package
+else
+	result FAIL "package/proving-ground" "not booted: no scratch root (package/install failed)"
+fi
+stage "package: apt remove, purge"
+counted "package/purge" "$repo/selftests/package/check.sh" purge
+stage_end "package: purge"
 
 stage "check-harness ($lines)"
 KVMTUNE_HARNESS_LINES=$lines counted "check-harness" "$here/check-harness.sh"

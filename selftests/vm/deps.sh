@@ -23,8 +23,9 @@ PKGS=(
 	tmux python3 python3-prometheus-client
 	# kvmaudit's tests: tunnels and a dummy NIC
 	iproute2
-	# packaging
-	dkms
+	# packaging: make dkms-install; make deb (debian/control's Build-Depends,
+	# lintian); the package tests' scratch root and their manual pages
+	dkms debhelper dh-dkms python3-docutils lintian mmdebstrap man-db
 )
 BENCH_PKGS=(linux-perf bpftrace)
 

@@ -22,8 +22,11 @@ die() { echo "install-check: $*" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$repo/dkms.conf")
-mapfile -t mods < <(sed -n 's/^BUILT_MODULE_NAME\[[0-9]*\]="\(.*\)"/\1/p' "$repo/dkms.conf")
+version=$(make -s -C "$repo" version)
+[ -n "$version" ] || die "make version printed nothing"
+# the modules, as DKMS sees them: dkms.conf takes them from Kbuild
+# shellcheck disable=SC1091 # dkms.conf is bash, sourced by DKMS too
+mapfile -t mods < <(cd "$repo" && set +u && . ./dkms.conf && printf '%s\n' "${BUILT_MODULE_NAME[@]}")
 [ ${#mods[@]} -gt 0 ] || die "dkms.conf names no modules"
 
 check_installed() { # check_installed ROOT-OF-LIB-MODULES WHAT
@@ -50,8 +53,10 @@ for m in "${mods[@]}"; do
 done
 
 # DKMS with private source, build and install trees
-mkdir -p "$work/dkms" "$work/usrsrc/kvmtune-$version" "$work/inst/$KVER"
-cp -a "$repo"/{Kbuild,Makefile,dkms.conf,kmod} "$work/usrsrc/kvmtune-$version/"
+# the source tree make dkms-install and the kvmtune-dkms package install
+mkdir -p "$work/dkms" "$work/inst/$KVER"
+make -s -C "$repo" dkms-source DKMS_SRCDIR="$work/usrsrc/kvmtune-$version" >"$work/src.log" 2>&1 ||
+	{ cat "$work/src.log"; die "make dkms-source failed"; }
 trees=(--dkmstree "$work/dkms" --sourcetree "$work/usrsrc" --installtree "$work/inst")
 if ! { dkms add -m kvmtune -v "$version" "${trees[@]}" >"$work/dkms.log" 2>&1 &&
 	dkms build -m kvmtune -v "$version" -k "$KVER" --kernelsourcedir "$KDIR" \
