@@ -14,64 +14,17 @@
  * itself exports (ip is linked with -export-dynamic). mqgre's own options
  * are parsed and printed here; their attributes are in uapi/mqgre.h.
  */
+#include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 #include "uapi/mqgre.h"
-
-/*
- * iproute2's internal plugin ABI, as iproute2 6.1.0 declares it (ip/ip_common.h
- * struct link_util, include/libnetlink.h, include/ll_map.h,
- * include/json_print.h, include/color.h). It is not a stable ABI: this
- * plugin is built for the iproute2 of Debian 12 (tools/ip/Makefile checks).
- */
-struct link_util {
-	struct link_util *next;
-	const char *id;
-	int maxattr;
-	int (*parse_opt)(struct link_util *lu, int argc, char **argv,
-			 struct nlmsghdr *n);
-	void (*print_opt)(struct link_util *lu, FILE *f, struct rtattr *tb[]);
-	void (*print_xstats)(struct link_util *lu, FILE *f, struct rtattr *attr);
-	void (*print_help)(struct link_util *lu, int argc, char **argv, FILE *f);
-	int (*parse_ifla_xstats)(struct link_util *lu, int argc, char **argv);
-	int (*print_ifla_xstats)(struct nlmsghdr *n, void *arg);
-};
-
-enum ip_output_type {
-	IP_PRINT_FP = 1,
-	IP_PRINT_JSON = 2,
-	IP_PRINT_ANY = 4,
-};
-
-#define IP_COLOR_NONE	6	/* enum color_attr's COLOR_NONE */
-#define IP_MSG_MAX	1024	/* what ip's gre parser passes as maxlen */
-
-extern struct link_util gre_link_util;
-extern struct link_util gretap_link_util;
-
-int addattr8(struct nlmsghdr *n, int maxlen, int type, __u8 data);
-int addattr16(struct nlmsghdr *n, int maxlen, int type, __u16 data);
-int addattr32(struct nlmsghdr *n, int maxlen, int type, __u32 data);
-struct rtattr *addattr_nest(struct nlmsghdr *n, int maxlen, int type);
-int addattr_nest_end(struct nlmsghdr *n, struct rtattr *nest);
-unsigned int ll_name_to_index(const char *name);
-const char *ll_index_to_name(unsigned int idx);
-bool is_json_context(void);
-void open_json_object(const char *str);
-void close_json_object(void);
-void open_json_array(enum ip_output_type type, const char *str);
-void close_json_array(enum ip_output_type type, const char *str);
-int print_color_uint(enum ip_output_type t, int color, const char *key,
-		     const char *fmt, unsigned int value);
-int print_color_string(enum ip_output_type t, int color, const char *key,
-		       const char *fmt, const char *value);
-int print_color_bool(enum ip_output_type t, int color, const char *key,
-		     const char *fmt, bool value);
+#include "iproute2_abi.h"
 
 /* The GRE link_util mqgre's flavour hands its GRE options to */
 static struct link_util *mqgre_gre_util(const struct link_util *lu)
@@ -85,8 +38,8 @@ static const char *const mqgre_spread_names[] = {
 	[MQGRE_SPREAD_VM]	= "vm",
 };
 
-_Static_assert(sizeof(mqgre_spread_names) / sizeof(mqgre_spread_names[0]) ==
-	       MQGRE_SPREAD_MAX + 1, "a name for each spread mode");
+static_assert(ARRAY_SIZE(mqgre_spread_names) == MQGRE_SPREAD_MAX + 1,
+	      "a name for each spread mode");
 
 static void mqgre_print_help(struct link_util *lu, int argc, char **argv,
 			     FILE *f)
@@ -105,9 +58,8 @@ static void mqgre_print_help(struct link_util *lu, int argc, char **argv,
 		"		    or let them be placed automatically again (auto)\n");
 }
 
-static void __attribute__((noreturn)) mqgre_bad(struct link_util *lu,
-						const char *what,
-						const char *arg)
+static noreturn void mqgre_bad(struct link_util *lu, const char *what,
+			       const char *arg)
 {
 	fprintf(stderr, "Error: %s: %s \"%s\"\n", lu->id, what,
 		arg ? arg : "(missing)");
@@ -164,8 +116,7 @@ static bool mqgre_gre_takes_value(const char *arg)
 {
 	size_t i, len = strlen(arg);
 
-	for (i = 0; i < sizeof(mqgre_gre_words) / sizeof(mqgre_gre_words[0]);
-	     i++) {
+	for (i = 0; i < ARRAY_SIZE(mqgre_gre_words); i++) {
 		const char *w = mqgre_gre_words[i].word;
 
 		if (mqgre_gre_words[i].exact ? !strcmp(arg, w) :
@@ -259,12 +210,12 @@ static int mqgre_parse_opt(struct link_util *lu, int argc, char **argv,
 			mqgre_print_help(lu, argc - i, argv + i, stderr);
 			free(gre_argv);
 			return -1;
+		} else if (mqgre_gre_takes_value(argv[i]) && i + 1 < argc) {
+			/* a GRE option and its value */
+			gre_argv[gre_argc++] = argv[i++];
+			gre_argv[gre_argc++] = argv[i++];
 		} else {
-			/* a GRE option, with its value if it has one */
-			gre_argv[gre_argc++] = argv[i];
-			if (mqgre_gre_takes_value(argv[i]) && i + 1 < argc)
-				gre_argv[gre_argc++] = argv[++i];
-			i++;
+			gre_argv[gre_argc++] = argv[i++];
 		}
 	}
 
