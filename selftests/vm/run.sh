@@ -91,6 +91,17 @@ if [ -n "$icount_line" ]; then
 		die "$spec: '$icount_line' needs TCG mode icount, this run uses $tcg"
 fi
 
+# "@smp N", N in 1..8: the proving ground's vCPUs (default 2), e.g. for a
+# benchmark with more writers than the machine has cores.
+smp=2
+smp_line=$(directive smp)
+if [ -n "$smp_line" ]; then
+	read -r _ smp extra <<<"$smp_line"
+	if ! [[ $smp =~ ^[1-8]$ ]] || [ -n "$extra" ]; then
+		die "$spec: '$smp_line': want @smp N, N in 1..8"
+	fi
+fi
+
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (make deps)"
 
 envfile=$cache/$line/env
@@ -158,7 +169,7 @@ esac
 # CMPXCHG16B (SLUB's per-CPU fastpath): the L1 kernel took a #DB with the
 # trap flag set, and a double fault, right after one.  Without CX16 the
 # kernel never executes it.
-qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "max,cx16=off" -smp 2 -m 3G
+qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "max,cx16=off" -smp "$smp" -m 3G
 	-nodefaults -display none -no-reboot -monitor none
 	-kernel "$VMLINUZ" -initrd "$initrd"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
@@ -170,7 +181,7 @@ if [ -n "$interactive" ]; then
 	exit 0
 fi
 
-echo "[$line] booting $KVER (TCG $tcg${icount:+, shift=$icount}), ${#planned[@]} tests, limit ${total_tmo}s" >&2
+echo "[$line] booting $KVER (TCG $tcg${icount:+, shift=$icount}, $smp vCPUs), ${#planned[@]} tests, limit ${total_tmo}s" >&2
 t0=$(date +%s)
 set +e
 : >"$out/tests.log"
