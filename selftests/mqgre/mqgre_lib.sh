@@ -130,8 +130,7 @@ mq_hist_on() {
 	[ -d "$MQ_EVENT" ] || kt_fail "no tracepoint net:net_dev_start_xmit in tracefs"
 	echo "$MQ_HIST_KEYS" >"$MQ_EVENT/trigger" || kt_fail "hist trigger"
 	mq_hist_on=1
-	: >"$TMPDIR/mq-old"
-	mq_measure
+	mq_baseline
 }
 
 # shellcheck disable=SC2317 # also called from mq_cleanup
@@ -170,13 +169,24 @@ mq_sample() {
 		$1 == "Sent" && q >= 0 { print "c", d, q, "-", $4; print "b", d, q, "-", $2; q = -1 }'
 }
 
-# mq_measure: what was counted since the last mq_measure (or mq_hist_on),
-# for the readers below. One read of tracefs and one tc per measure.
-mq_measure() {
+# mq_baseline: count from now (mq_hist_on does it too)
+mq_baseline() {
+	mq_sample >"$TMPDIR/mq-old" || kt_fail "reading the counters"
+}
+
+# mq_since: what was counted since the baseline, for the readers below,
+# keeping the baseline. One read of tracefs and one tc.
+mq_since() {
 	mq_sample >"$TMPDIR/mq-new" || kt_fail "reading the counters"
 	awk 'NR == FNR { old[$1 " " $2 " " $3 " " $4] = $5; next }
 	     { k = $1 " " $2 " " $3 " " $4; if ($5 - old[k]) print k, $5 - old[k] }' \
 		"$TMPDIR/mq-old" "$TMPDIR/mq-new" >"$TMPDIR/mq-delta"
+}
+
+# mq_measure: what was counted since the last mq_measure (or baseline),
+# which becomes the baseline
+mq_measure() {
+	mq_since
 	mv "$TMPDIR/mq-new" "$TMPDIR/mq-old"
 }
 
