@@ -186,9 +186,12 @@ static u64 spread_place(struct mqgre_spread *s, int ifindex, struct net *net)
 	if (s->nr >= MQGRE_VMS_MAX)
 		return 0;
 	if (!queues) {
-		const struct net_device *in = dev_get_by_index_rcu(net, ifindex);
+		const struct net_device *in;
 
+		rcu_read_lock();
+		in = dev_get_by_index_rcu(net, ifindex);
 		queues = in ? in->real_num_rx_queues : 1;
+		rcu_read_unlock();
 	}
 	queues = clamp_t(unsigned int, queues, 1, s->ntxq);
 
@@ -216,10 +219,11 @@ static u64 spread_lookup_or_place(struct mqgre_spread *s, int ifindex,
 	if (spread_find(s, ifindex, &e) >= 0)
 		return e;
 
-	spin_lock(&s->lock);
+	/* _bh: AF_PACKET's qdisc bypass picks queues with softirqs on */
+	spin_lock_bh(&s->lock);
 	if (spread_find(s, ifindex, &e) < 0)
 		e = spread_place(s, ifindex, net);
-	spin_unlock(&s->lock);
+	spin_unlock_bh(&s->lock);
 	return e;
 }
 

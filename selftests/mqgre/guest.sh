@@ -71,13 +71,13 @@ while read -r m; do /bin/busybox insmod /lib/modules/\$m || echo "insmod \$m fai
 n=0
 while [ ! -d /sys/class/net/eth0 ] && [ \$n -lt 100 ]; do /bin/busybox sleep 0.1; n=\$((n + 1)); done
 /bin/busybox ip link set eth0 up || { /bin/busybox dmesg | /bin/busybox tail -n 30; /bin/busybox ls /sys/bus/virtio/devices /sys/class/net; }
-echo "KVMTUNE-L2-MQGRE-READY txq=\$(/bin/busybox ls -d /sys/class/net/eth0/queues/tx-* | /bin/busybox wc -l) cpus=\$(/bin/busybox nproc)"
+echo "KVMTUNE-L2-MQGRE-READY txq=\$(/bin/busybox ls -d /sys/class/net/eth0/queues/tx-* | /bin/busybox wc -l) cpus=\$(/bin/busybox nproc) END"
 while read -r cmd len; do
 	case \$cmd in
 	go)
 		/bin/framegen packet eth0 --cpus 0,1 --frames $K --len \$len --len-step 4 \\
 			--dst-mac 02:00:00:00:ff:01 --src-mac 02:00:00:00:0e:01 >/tmp.out 2>&1
-		echo "KVMTUNE-L2-MQGRE-SENT \$len rc=\$? \$(/bin/busybox tr '\n' ' ' </tmp.out)"
+		echo "KVMTUNE-L2-MQGRE-SENT \$len rc=\$? \$(/bin/busybox tr '\n' ' ' </tmp.out)END"
 		;;
 	*) break ;;
 	esac
@@ -125,6 +125,7 @@ qpid=$!
 exec 3>"$L2/console.in"
 
 # wait_line WHAT PATTERN SECONDS: the guest printed a line matching PATTERN
+# (the guest ends its lines with END: the console log may hold half a line)
 wait_line() {
 	local i
 
@@ -140,7 +141,8 @@ wait_line() {
 	kt_fail "the guest did not $1"
 }
 
-up=$(wait_line "boot to its init" '^KVMTUNE-L2-MQGRE-READY' 400)
+up=$(wait_line "boot to its init" '^KVMTUNE-L2-MQGRE-READY .* END$' 500)
+up=${up% END}
 echo "# [${SECONDS}s] guest up: $up"
 [ "${up#* }" = "txq=2 cpus=2" ] || {
 	tr -d '\r' <"$L2/console.log" | tail -n 40
@@ -155,10 +157,10 @@ round() {
 
 	mq_baseline
 	echo "go $1" >&3
-	sent=$(wait_line "send frames of length $1" "^KVMTUNE-L2-MQGRE-SENT $1 " 120)
+	sent=$(wait_line "send frames of length $1" "^KVMTUNE-L2-MQGRE-SENT $1 .*END\$" 120)
 	echo "# $sent"
 	case $sent in
-	*"rc=0 cpu 0 frames $K cpu 1 frames $K total $((2 * K))"*) ;;
+	*"rc=0 cpu 0 frames $K cpu 1 frames $K total $((2 * K)) END") ;;
 	*) kt_fail "the guest's framegen: $sent" ;;
 	esac
 	# wait until all of them went through vhost, the bridge and GRE
