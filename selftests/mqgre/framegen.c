@@ -27,7 +27,8 @@
  *   --src-mac M, --dst-mac M, --src-ip A, --dst-ip A, --dport P
  *                    the frame: UDP from port 10000 + queue (or CPU)
  *
- * Prints "queue Q frames N" (or "cpu C frames N") per writer and "total N";
+ * Prints "queue Q frames N" (or "cpu C frames N") per writer, "total N"
+ * and "elapsed_ns T", from the writers' start to the last one's end;
  * exits 0 only if every frame was written whole.
  */
 #include <arpa/inet.h>
@@ -285,6 +286,7 @@ int main(int argc, char **argv)
 	};
 	unsigned long long total = 0;
 	int fds[MAX_WRITERS];
+	double t0, t1;
 	unsigned int i;
 	int o, ret = 0;
 
@@ -384,7 +386,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	pthread_barrier_init(&start, NULL, nwriters);
+	pthread_barrier_init(&start, NULL, nwriters + 1);
 	for (i = 0; i < nwriters; i++) {
 		writers[i].len = opt.len + opt.len_step * i;
 		if (writers[i].len > ETH_FRAME_LEN)
@@ -394,10 +396,14 @@ int main(int argc, char **argv)
 				   &writers[i]))
 			die("pthread_create");
 	}
+	pthread_barrier_wait(&start);
+	t0 = now();
+	for (i = 0; i < nwriters; i++)
+		pthread_join(writers[i].thread, NULL);
+	t1 = now();
 	for (i = 0; i < nwriters; i++) {
 		struct writer *w = &writers[i];
 
-		pthread_join(w->thread, NULL);
 		printf("%s %d frames %llu\n", opt.tap ? "queue" : "cpu", w->id,
 		       w->sent);
 		if (w->err) {
@@ -408,5 +414,6 @@ int main(int argc, char **argv)
 		total += w->sent;
 	}
 	printf("total %llu\n", total);
+	printf("elapsed_ns %.0f\n", (t1 - t0) * 1e9);
 	return ret;
 }
