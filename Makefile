@@ -42,7 +42,7 @@ SHELLCHECK_FILES = $(shell cd $(CURDIR) && for f in $(PROJECT_FILES); do \
 # Fail the build on any compiler, sparse or modpost warning.
 WARN_RE := '(warning|error):|^WARNING:'
 
-.PHONY: all modules debug clean install dkms-install help deps kernels kmod-line kmod-variant \
+.PHONY: all modules debug clean install install-ip dkms-install help deps kernels kmod-line kmod-variant \
 	harness-line selftests tools style check check-harness vm demo bench
 
 all: modules
@@ -50,11 +50,12 @@ all: modules
 help:
 	@echo 'make [KDIR=<tree>]      build the host modules for KDIR (default: running kernel)'
 	@echo 'make debug [KDIR=...]   the same with in-module self-tests and fault injection'
-	@echo 'make install            install them for KDIR and run depmod'
+	@echo 'make install            install them for KDIR and run depmod, and the ip plugin'
 	@echo 'make dkms-install       register with DKMS, build and install for the running kernel'
 	@echo 'make demo               set up, boot the proving ground, show kvmtrace on two running VMs'
 	@echo 'make check              set up everything and run all tests (the CI entry point)'
-	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios'
+	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios;'
+	@echo '                        mqgre pps against stock gretap (Documentation/mqgre.rst)'
 	@echo 'make tools              build kvmtop and the other userspace tools'
 	@echo 'make check-harness      prove the proving ground catches splats, hangs, failures, skips'
 	@echo 'make vm [LINE=6.12]     interactive root shell in the proving ground'
@@ -78,9 +79,16 @@ debug:
 KRELEASE = $(or $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 		$(KDIR)/include/generated/utsrelease.h 2>/dev/null),$(KERNELRELEASE))
 
-install: modules
+install: modules install-ip
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KRELEASE)
+
+# mqgre's iproute2 plugin, where Debian's ip looks for it (tools/ip/Makefile),
+# under DESTDIR or INSTALL_MOD_PATH when staged. A tree with only the
+# modules (DKMS's, install-check's copy) has no plugin to install.
+install-ip:
+	$(if $(wildcard tools/ip/Makefile),$(MAKE) -C tools/ip install \
+		OUTPUT=$(BUILD)/tools/ip DESTDIR=$(or $(DESTDIR),$(INSTALL_MOD_PATH)))
 
 dkms-install:
 	@command -v dkms >/dev/null || { echo "kvmtune: dkms is not installed" >&2; exit 1; }
@@ -143,6 +151,7 @@ selftests:
 
 tools:
 	$(MAKE) -C tools OUTPUT=$(BUILD)/tools
+	$(MAKE) -C tools/ip OUTPUT=$(BUILD)/tools/ip
 
 # Both gates refuse an empty file list: checkpatch would read stdin and
 # pass, shellcheck would check nothing.
@@ -210,4 +219,8 @@ bench: BENCH_T0 := $(shell date +%s)
 bench:
 	$(proving_ground_ready)
 	@$(VM)/run.sh -v -n bench -s $(CURDIR)/tools/bench/bench.list 6.12; rc=$$?; \
+	export BENCH_HOST_LOAD="$$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	$(VM)/run.sh -v -n bench-mqgre-cost -s $(CURDIR)/tools/bench/mqgre-cost.list 6.12 || rc=1; \
+	$(VM)/run.sh -v -n bench-mqgre -s $(CURDIR)/tools/bench/mqgre.list 6.12 || rc=1; \
+	$(VM)/run.sh -v -n bench-mqgre-4 -s $(CURDIR)/tools/bench/mqgre-smp4.list 6.12 || rc=1; \
 	echo "bench: make bench took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc
