@@ -148,10 +148,10 @@ gate "style/checkpatch --strict" "${make[@]}" style
 gate "style/shellcheck" "${make[@]}" shellcheck
 stage_end style
 
-# Each kernel boots once per run spec: the main suite, and the nested
-# Linux guests, which need a different TCG mode (see run.sh).
+# Each kernel boots once per run spec: the main suite, the nested Linux
+# guests, which need a different TCG mode (see run.sh), and mqgre's two.
 for line in $lines; do
-	for spec in tests nested; do
+	for spec in tests nested mqgre mqgre-nested; do
 		stage "proving ground $line ($spec.list)"
 		counted "[$line] $spec.list" \
 			"$here/run.sh" -n "$spec" -s "$repo/selftests/$spec.list" "$line"
