@@ -236,7 +236,7 @@ mq_check() {
 				printf " %d", perq[q]
 			exit bad
 		}' "$TMPDIR/mq-delta") || kt_fail "$what: $dev: $out"
-	echo "ok: $what: $dev: every (VM, queue) on its own queue, $out"
+	echo "ok: $what: $dev: each (VM, queue) exactly on its expected queue, $out"
 }
 
 # mq_check_classes WHAT NQ K "LEN:QUEUE ...": MQ_NIC's mq classes counted

@@ -20,6 +20,7 @@
 # - XPS cleared, and the VMs pinned by hand the other way round
 # - folding: 3 VMs on 8 tunnel queues (the NIC folds queues 4-5 onto 0-1)
 #   and on 4 tunnel queues (the third VM shares queues 0-1)
+# - spread none: the VMs' queues collide, as documented
 # - the routed path, through mqgre
 # - the peers, stock gretap and gretap with numtxqueues 4 and noqueue: the
 #   same frames lose their queue at the NIC (the baseline row)
@@ -140,6 +141,12 @@ check "3 VMs, 4 tunnel queues" gt0 4 "$m" "$m"
 ip -n "$H" -j -d link show gt0 | grep -q '"dev":"tapC"[^}]*"shared":true' ||
 	kt_fail "tapC is not reported as sharing queues"
 echo "ok: tapC is reported as sharing queues 0-1"
+
+echo "# [${SECONDS}s] spread none: tunnel queue = guest queue, tapB on 0-1"
+ip -n "$H" link set gt0 type mqgretap spread none || kt_fail "spread none"
+gen tapB
+mq_measure
+check "spread none" gt0 4 "$(map tapB 0 1)" "$(map tapB 0 1)"
 ip -n "$H" link del gt0
 
 echo "# [${SECONDS}s] routed: tapR -> route -> mqgre (L3, key 7), XPS on"
