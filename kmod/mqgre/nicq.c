@@ -9,6 +9,10 @@
  * the stack's own sockets do), so a frame in flight keeps its socket
  * alive and unloading the module is safe.
  *
+ * Only frames that have no owner, or the plain one of a socket's sent
+ * data (sock_wfree, tun's), are taken over: other owners learn from their
+ * destructor that the frame was sent.
+ *
  * The sockets are shared by every tunnel and namespace: a queue index
  * means the same thing for every device. Frames for one NIC queue share
  * the atomic write-memory count of its socket, as they share that queue's
@@ -78,6 +82,15 @@ void mqgre_nicq_pin(struct sk_buff *skb, unsigned int txq,
 	struct socket *sock;
 
 	if (n <= 1)
+		return;
+	/*
+	 * Only frames with no owner (routed, vhost-net's batches) or owned
+	 * the plain way (tun's write()): other destructors tell their owner
+	 * the frame is sent (AF_PACKET's TX ring, TCP's small queues), which
+	 * taking the frame over would do too early. Those keep their owner,
+	 * and the NIC picks their queue as usual.
+	 */
+	if (skb->destructor && skb->destructor != sock_wfree)
 		return;
 	sock = READ_ONCE(nicq_socks[txq % n]);
 	if (unlikely(!sock))
