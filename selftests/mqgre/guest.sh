@@ -160,7 +160,7 @@ round() {
 	sent=$(wait_line "send frames of length $1" "^KVMTUNE-L2-MQGRE-SENT $1 .*END\$" 120)
 	echo "# $sent"
 	case $sent in
-	*"rc=0 cpu 0 frames $K cpu 1 frames $K total $((2 * K)) END") ;;
+	*"rc=0 cpu 0 frames $K cpu 1 frames $K total $((2 * K)) "*END) ;;
 	*) kt_fail "the guest's framegen: $sent" ;;
 	esac
 	# wait until all of them went through vhost, the bridge and GRE
