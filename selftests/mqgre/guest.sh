@@ -35,10 +35,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -c /dev/kvm ] || kt_fail "/dev/kvm missing"
+[ -c /dev/kvm ] || kvmtune_fail "/dev/kvm missing"
 mq_load
-kt_loaded vhost_net || kt_modprobe vhost_net || kt_fail "modprobe vhost_net"
-[ -c /dev/vhost-net ] || kt_fail "/dev/vhost-net missing"
+kvmtune_loaded vhost_net || kvmtune_modprobe vhost_net || kvmtune_fail "modprobe vhost_net"
+[ -c /dev/vhost-net ] || kvmtune_fail "/dev/vhost-net missing"
 
 # --- the guest's initramfs: busybox, virtio-mmio and virtio-net, framegen
 rm -rf "$L2"
@@ -58,7 +58,7 @@ while read -r ko; do
 	esac
 	echo "$name" >>"$L2/root/modules.order"
 done <"$L2/kos"
-[ -s "$L2/root/modules.order" ] || kt_fail "no virtio modules for $KVMTUNE_KVER"
+[ -s "$L2/root/modules.order" ] || kvmtune_fail "no virtio modules for $KVMTUNE_KVER"
 cat >"$L2/root/init" <<EOF
 #!/bin/sh
 /bin/busybox mount -t proc proc /proc
@@ -86,7 +86,7 @@ done
 EOF
 chmod 755 "$L2/root/init"
 (cd "$L2/root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$L2/initrd.gz" ||
-	kt_fail "guest initramfs"
+	kvmtune_fail "guest initramfs"
 
 # --- L1: the tap, the bridge, mqgretap, the NIC
 mq_ns "$H"
@@ -103,12 +103,12 @@ qdisc replace dev v0 parent 1:4 pfifo limit 10000
 EOF
 mq_xps "$H" v0 on
 MQ_NIC="$H v0"
-ip -n "$H" link add br0 type bridge || kt_fail "bridge"
+ip -n "$H" link add br0 type bridge || kvmtune_fail "bridge"
 ip -n "$H" link set br0 up
-ip -n "$H" tuntap add dev tapG mode tap multi_queue vnet_hdr || kt_fail "tap"
+ip -n "$H" tuntap add dev tapG mode tap multi_queue vnet_hdr || kvmtune_fail "tap"
 ip -n "$H" link set tapG master br0 up
 ip -n "$H" link add gt0 numtxqueues 4 type mqgretap local 10.5.0.1 \
-	remote 10.5.0.2 key 42 || kt_fail "mqgretap"
+	remote 10.5.0.2 key 42 || kvmtune_fail "mqgretap"
 ip -n "$H" link set gt0 master br0 up
 
 # --- the guest
@@ -138,7 +138,7 @@ wait_line() {
 		sleep 0.2
 	done
 	tail -n 20 "$L2/console.log"
-	kt_fail "the guest did not $1"
+	kvmtune_fail "the guest did not $1"
 }
 
 up=$(wait_line "boot to its init" '^KVMTUNE-L2-MQGRE-READY .* END$' 500)
@@ -146,7 +146,7 @@ up=${up% END}
 echo "# [${SECONDS}s] guest up: $up"
 [ "${up#* }" = "txq=2 cpus=2" ] || {
 	tr -d '\r' <"$L2/console.log" | tail -n 40
-	kt_fail "guest virtio-net queues and vCPUs: expected 'txq=2 cpus=2', got '${up#* }'"
+	kvmtune_fail "guest virtio-net queues and vCPUs: expected 'txq=2 cpus=2', got '${up#* }'"
 }
 echo "ok: guest virtio-net queues and vCPUs = ${up#* }"
 
@@ -161,7 +161,7 @@ round() {
 	echo "# $sent"
 	case $sent in
 	*"rc=0 cpu 0 frames $K cpu 1 frames $K total $((2 * K)) "*END) ;;
-	*) kt_fail "the guest's framegen: $sent" ;;
+	*) kvmtune_fail "the guest's framegen: $sent" ;;
 	esac
 	# wait until all of them went through vhost, the bridge and GRE
 	for ((i = 0; i < 50; i++)); do
@@ -195,7 +195,7 @@ check_round() {
 	[ "$(nic)" = "$2" ] || {
 		ip -n "$H" -s link show | sed 's/^/# /'
 		ip netns exec "$H" tc -s qdisc show dev v0 | sed 's/^/# /'
-		kt_fail "$1: expected '$2', got '$(nic)'"
+		kvmtune_fail "$1: expected '$2', got '$(nic)'"
 	}
 	echo "ok: $1 = $2"
 }
@@ -205,7 +205,7 @@ check_round "auto placement, XPS on: guest queue q on NIC queue q" \
 	"$(expected 100 0 1)"
 ip -n "$H" -d link show gt0 | grep -E 'vm tapG' | sed 's/^/# /'
 
-ip -n "$H" link set gt0 type mqgretap vm tapG base 2 queues 2 || kt_fail "pin tapG"
+ip -n "$H" link set gt0 type mqgretap vm tapG base 2 queues 2 || kvmtune_fail "pin tapG"
 mq_xps "$H" v0 off
 round 120
 check_round "pinned to tunnel queues 2-3, XPS off: guest queue q on NIC queue 2 + q" \
@@ -213,10 +213,10 @@ check_round "pinned to tunnel queues 2-3, XPS off: guest queue q on NIC queue 2 
 
 # the peer row: stock gretap, XPS on as NIC drivers set it
 mq_xps "$H" v0 on
-kt_loaded ip_gre || kt_modprobe ip_gre || kt_fail "modprobe ip_gre"
+kvmtune_loaded ip_gre || kvmtune_modprobe ip_gre || kvmtune_fail "modprobe ip_gre"
 ip -n "$H" link del gt0
 ip -n "$H" link add gs0 type gretap local 10.5.0.1 remote 10.5.0.2 key 42 ||
-	kt_fail "gretap"
+	kvmtune_fail "gretap"
 ip -n "$H" link set gs0 master br0 up
 round 140
 # per NIC queue, how many of guest queue 1's frames (4 bytes longer)
@@ -232,5 +232,5 @@ exec 3>&-
 wait "$qpid"
 rc=$?
 qpid=
-[ "$rc" -eq 0 ] || { tail -n 20 "$L2/console.log"; kt_fail "nested qemu exited $rc"; }
+[ "$rc" -eq 0 ] || { tail -n 20 "$L2/console.log"; kvmtune_fail "nested qemu exited $rc"; }
 echo "ok: guest"

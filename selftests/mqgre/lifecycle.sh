@@ -24,7 +24,7 @@ cleanup() {
 	[ -z "$ping_pid" ] || kill "$ping_pid" 2>/dev/null
 	wait 2>/dev/null
 	mq_cleanup
-	kt_loaded mqgre || insmod "$MQ_KO"
+	kvmtune_loaded mqgre || insmod "$MQ_KO"
 }
 trap cleanup EXIT
 
@@ -55,26 +55,26 @@ mq_load
 mq_ns "$H"
 mq_ns "$P"
 mq_nic "$H" v0 "$P" v1 4 10.3.0.1 10.3.0.2
-ip -n "$H" -batch - <<EOF || kt_fail "bridge and tap"
+ip -n "$H" -batch - <<EOF || kvmtune_fail "bridge and tap"
 link add br0 type bridge
 link set br0 up
 tuntap add dev tapA mode tap multi_queue
 link set tapA master br0 up
 EOF
 # namespaces have kernel UDP sockets of their own: count from here
-rmmod mqgre || kt_fail "rmmod mqgre before the test"
+rmmod mqgre || kvmtune_fail "rmmod mqgre before the test"
 base_udp=$(udp_settled)
-insmod "$MQ_KO" || kt_fail "insmod"
+insmod "$MQ_KO" || kvmtune_fail "insmod"
 
 links() { # links: create the tunnels (again)
-	ip -n "$H" -batch - <<EOF || kt_fail "create gt0 and mq0 (H)"
+	ip -n "$H" -batch - <<EOF || kvmtune_fail "create gt0 and mq0 (H)"
 link add gt0 numtxqueues 4 type mqgretap local 10.3.0.1 remote 10.3.0.2 key 42
 link set gt0 master br0 up
 link add mq0 type mqgre local 10.3.0.1 remote 10.3.0.2 key 8
 addr add 192.168.40.1/30 dev mq0
 link set mq0 up
 EOF
-	ip -n "$P" -batch - <<EOF || kt_fail "create mq0 (P)"
+	ip -n "$P" -batch - <<EOF || kvmtune_fail "create mq0 (P)"
 link add mq0 type mqgre local 10.3.0.2 remote 10.3.0.1 key 8
 addr add 192.168.40.2/30 dev mq0
 link set mq0 up
@@ -92,7 +92,7 @@ links
 # gt0 has 4 queues, mq0 one per possible CPU: a socket per queue index
 ncpu=$(mq_possible_cpus)
 nsock=$((ncpu > 4 ? ncpu : 4))
-kt_expect_eq "UDP sockets with the tunnels (mqgre's queue sockets)" \
+kvmtune_expect_eq "UDP sockets with the tunnels (mqgre's queue sockets)" \
 	$((base_udp + nsock)) "$(udp_settled)"
 # traffic for the whole test: frames into gt0, pings through mq0 both ways
 ip netns exec "$H" "$MQ_FRAMEGEN" tap tapA 2 --seconds 600 --len 100 \
@@ -101,16 +101,16 @@ gen_pid=$!
 ip netns exec "$H" busybox ping -q -i 0.01 192.168.40.2 >/dev/null 2>&1 &
 ping_pid=$!
 sleep 2
-kt_expect_eq "mqgre links up" 3 "$(mqgre_links)"
+kvmtune_expect_eq "mqgre links up" 3 "$(mqgre_links)"
 tx0=$(ip -n "$H" -s link show gt0 | awk '$1 == "TX:" { getline; print $2 }')
-[ "${tx0:-0}" -gt 0 ] || kt_fail "no traffic through gt0"
+[ "${tx0:-0}" -gt 0 ] || kvmtune_fail "no traffic through gt0"
 echo "ok: traffic flows ($tx0 frames through gt0)"
 
 for ((r = 1; r <= ROUNDS; r++)); do
 	echo "# round $r"
 	# under traffic: change GRE options, spreading, a pinned VM; delete
 	# and create
-	ip -n "$H" -batch - <<EOF || kt_fail "changes under traffic (round $r)"
+	ip -n "$H" -batch - <<EOF || kvmtune_fail "changes under traffic (round $r)"
 link set gt0 type mqgretap key 43 csum
 link set gt0 type mqgretap spread none
 link set gt0 type mqgretap spread vm vmqueues 1
@@ -124,9 +124,9 @@ link set gt0 master br0 up
 EOF
 	sleep 0.5
 	# unload with links up and traffic flowing, load again
-	rmmod mqgre || kt_fail "rmmod mqgre with links up (round $r)"
-	kt_expect_eq "mqgre links after rmmod" 0 "$(mqgre_links)"
-	insmod "$MQ_KO" || kt_fail "insmod (round $r)"
+	rmmod mqgre || kvmtune_fail "rmmod mqgre with links up (round $r)"
+	kvmtune_expect_eq "mqgre links after rmmod" 0 "$(mqgre_links)"
+	insmod "$MQ_KO" || kvmtune_fail "insmod (round $r)"
 	links
 	sleep 0.5
 done
@@ -137,12 +137,12 @@ gen_pid=''
 ping_pid=''
 # the ping must have gone through the last tunnels
 got=$(mq_ping "$H" -q -c 3 -i 0.2 -W 3 192.168.40.2 | grep -o '[0-9]* packets received')
-kt_expect_eq "ping through mq0 after the rounds" "3 packets received" "$got"
+kvmtune_expect_eq "ping through mq0 after the rounds" "3 packets received" "$got"
 
-kt_expect_eq "mqgre's module references" 0 "$(cat /sys/module/mqgre/refcnt)"
-rmmod mqgre || kt_fail "final rmmod"
-kt_expect_eq "mqgre links after the final rmmod" 0 "$(mqgre_links)"
-kt_expect_eq "UDP sockets after unloading (mqgre's queue sockets freed)" \
+kvmtune_expect_eq "mqgre's module references" 0 "$(cat /sys/module/mqgre/refcnt)"
+rmmod mqgre || kvmtune_fail "final rmmod"
+kvmtune_expect_eq "mqgre links after the final rmmod" 0 "$(mqgre_links)"
+kvmtune_expect_eq "UDP sockets after unloading (mqgre's queue sockets freed)" \
 	"$base_udp" "$(udp_settled)"
-insmod "$MQ_KO" || kt_fail "insmod at the end"
+insmod "$MQ_KO" || kvmtune_fail "insmod at the end"
 echo "ok: lifecycle"

@@ -26,11 +26,11 @@ mq_load() {
 	local m
 
 	for m in ip_tunnel gre tun bridge veth; do
-		kt_loaded "$m" || kt_modprobe "$m" || kt_fail "modprobe $m"
+		kvmtune_loaded "$m" || kvmtune_modprobe "$m" || kvmtune_fail "modprobe $m"
 	done
-	kt_loaded mqgre || insmod "$MQ_KO" || kt_fail "insmod $MQ_KO"
-	[ -f "$IP_LIB_DIR/link_mqgre.so" ] || kt_fail "$IP_LIB_DIR/link_mqgre.so not built (make tools)"
-	[ -x "$MQ_FRAMEGEN" ] || kt_fail "$MQ_FRAMEGEN not built (make selftests)"
+	kvmtune_loaded mqgre || insmod "$MQ_KO" || kvmtune_fail "insmod $MQ_KO"
+	[ -f "$IP_LIB_DIR/link_mqgre.so" ] || kvmtune_fail "$IP_LIB_DIR/link_mqgre.so not built (make tools)"
+	[ -x "$MQ_FRAMEGEN" ] || kvmtune_fail "$MQ_FRAMEGEN not built (make selftests)"
 }
 
 # mq_possible_cpus: how many CPUs the kernel counts as possible (an
@@ -42,11 +42,11 @@ mq_possible_cpus() {
 
 # mq_ns NAME: create netns NAME (IPv6 off, lo up), removed by mq_cleanup
 mq_ns() {
-	ip netns add "$1" || kt_fail "ip netns add $1"
+	ip netns add "$1" || kvmtune_fail "ip netns add $1"
 	mq_netns+=("$1")
 	ip netns exec "$1" sh -c 'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1 && ip link set lo up' ||
-		kt_fail "sysctl in $1"
+		kvmtune_fail "sysctl in $1"
 }
 
 # shellcheck disable=SC2317 # called from the tests' EXIT traps
@@ -74,7 +74,7 @@ mq_run() {
 	local ns=$1
 
 	shift
-	ip netns exec "$ns" "$@" || kt_fail "[$ns] $*"
+	ip netns exec "$ns" "$@" || kvmtune_fail "[$ns] $*"
 }
 
 # mq_nic NS DEV PEER_NS PEER NQ ADDR PEER_ADDR: a veth "NIC" DEV with NQ TX
@@ -87,13 +87,13 @@ mq_nic() {
 	ip -n "$ns" link add "$dev" numtxqueues "$nq" numrxqueues "$nq" \
 		address 02:00:00:00:01:01 type veth peer name "$peer" netns "$pns" \
 		numtxqueues "$nq" numrxqueues "$nq" address 02:00:00:00:01:02 ||
-		kt_fail "veth $dev/$peer"
-	ip -n "$ns" -batch - <<EOF || kt_fail "$dev"
+		kvmtune_fail "veth $dev/$peer"
+	ip -n "$ns" -batch - <<EOF || kvmtune_fail "$dev"
 addr add $addr/24 dev $dev
 link set $dev up
 neigh replace $paddr lladdr 02:00:00:00:01:02 dev $dev nud permanent
 EOF
-	ip -n "$pns" -batch - <<EOF || kt_fail "$peer"
+	ip -n "$pns" -batch - <<EOF || kvmtune_fail "$peer"
 addr add $paddr/24 dev $peer
 link set $peer up
 neigh replace $addr lladdr 02:00:00:00:01:01 dev $peer nud permanent
@@ -119,7 +119,7 @@ mq_xps() {
 mq_tap() {
 	local ns=$1 name=$2 nq=$3 master=${4:-}
 
-	ip -n "$ns" tuntap add dev "$name" mode tap multi_queue || kt_fail "tuntap $name"
+	ip -n "$ns" tuntap add dev "$name" mode tap multi_queue || kvmtune_fail "tuntap $name"
 	[ -z "$master" ] || ip -n "$ns" link set "$name" master "$master"
 	ip -n "$ns" link set "$name" up
 	: "$nq"
@@ -127,8 +127,8 @@ mq_tap() {
 
 # mq_hist_on / mq_hist_off: the tracepoint histogram, counting from now
 mq_hist_on() {
-	[ -d "$MQ_EVENT" ] || kt_fail "no tracepoint net:net_dev_start_xmit in tracefs"
-	echo "$MQ_HIST_KEYS" >"$MQ_EVENT/trigger" || kt_fail "hist trigger"
+	[ -d "$MQ_EVENT" ] || kvmtune_fail "no tracepoint net:net_dev_start_xmit in tracefs"
+	echo "$MQ_HIST_KEYS" >"$MQ_EVENT/trigger" || kvmtune_fail "hist trigger"
 	mq_hist_on=1
 	mq_baseline
 }
@@ -171,13 +171,13 @@ mq_sample() {
 
 # mq_baseline: count from now (mq_hist_on does it too)
 mq_baseline() {
-	mq_sample >"$TMPDIR/mq-old" || kt_fail "reading the counters"
+	mq_sample >"$TMPDIR/mq-old" || kvmtune_fail "reading the counters"
 }
 
 # mq_since: what was counted since the baseline, for the readers below,
 # keeping the baseline. One read of tracefs and one tc.
 mq_since() {
-	mq_sample >"$TMPDIR/mq-new" || kt_fail "reading the counters"
+	mq_sample >"$TMPDIR/mq-new" || kvmtune_fail "reading the counters"
 	awk 'NR == FNR { old[$1 " " $2 " " $3 " " $4] = $5; next }
 	     { k = $1 " " $2 " " $3 " " $4; if ($5 - old[k]) print k, $5 - old[k] }' \
 		"$TMPDIR/mq-old" "$TMPDIR/mq-new" >"$TMPDIR/mq-delta"
@@ -235,7 +235,7 @@ mq_check() {
 			for (q = 0; q < nq; q++)
 				printf " %d", perq[q]
 			exit bad
-		}' "$TMPDIR/mq-delta") || kt_fail "$what: $dev: $out"
+		}' "$TMPDIR/mq-delta") || kvmtune_fail "$what: $dev: $out"
 	echo "ok: $what: $dev: each (VM, queue) exactly on its expected queue, $out"
 }
 
@@ -255,7 +255,7 @@ mq_check_classes() {
 				printf "%s%d", q ? " " : "", c[q] + 0
 			print ""
 		}' "$TMPDIR/mq-delta")
-	kt_expect_eq "$1: mq classes of ${MQ_NIC#* }" "$want" "$got"
+	kvmtune_expect_eq "$1: mq classes of ${MQ_NIC#* }" "$want" "$got"
 }
 
 # mq_kept DEV ADD "LEN:QUEUE ...": frames of length LEN + ADD that DEV
@@ -279,6 +279,6 @@ mq_gen() {
 
 	shift 3
 	ip netns exec "$ns" "$MQ_FRAMEGEN" tap "$tap" "$nq" "$@" >"$TMPDIR/framegen.out" 2>&1 ||
-		{ cat "$TMPDIR/framegen.out"; kt_fail "framegen on $tap"; }
+		{ cat "$TMPDIR/framegen.out"; kvmtune_fail "framegen on $tap"; }
 }
 

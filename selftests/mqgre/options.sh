@@ -16,7 +16,7 @@ B=mq-o-$$-b
 
 trap mq_cleanup EXIT
 mq_load
-kt_loaded ip_gre || kt_modprobe ip_gre || kt_fail "modprobe ip_gre"
+kvmtune_loaded ip_gre || kvmtune_modprobe ip_gre || kvmtune_fail "modprobe ip_gre"
 mq_ns "$A"
 mq_ns "$B"
 mq_nic "$A" a0 "$B" b0 2 10.2.0.1 10.2.0.2
@@ -33,13 +33,13 @@ rxerr() {
 pair() {
 	ip -n "$A" link del tnl 2>/dev/null
 	ip -n "$B" link del tnl 2>/dev/null
-	ip -n "$A" -batch - <<EOF || kt_fail "mqgretap $1"
+	ip -n "$A" -batch - <<EOF || kvmtune_fail "mqgretap $1"
 link add name tnl address 02:00:00:00:30:01 type mqgretap local 10.2.0.1 remote 10.2.0.2 $1
 addr add 192.168.30.1/24 dev tnl
 link set tnl up
 neigh replace 192.168.30.2 lladdr 02:00:00:00:30:02 dev tnl nud permanent
 EOF
-	ip -n "$B" -batch - <<EOF || kt_fail "gretap $2"
+	ip -n "$B" -batch - <<EOF || kvmtune_fail "gretap $2"
 link add name tnl address 02:00:00:00:30:02 type gretap local 10.2.0.2 remote 10.2.0.1 $2
 addr add 192.168.30.2/24 dev tnl
 link set tnl up
@@ -51,21 +51,21 @@ ping_ok() { # ping_ok NS ADDR WHAT: 3 pings, 3 replies
 	local got
 
 	got=$(mq_ping "$1" -q -c 3 -i 0.2 -W 3 "$2" | grep -o '[0-9]* packets received')
-	kt_expect_eq "$3: ping from $1" "3 packets received" "$got"
+	kvmtune_expect_eq "$3: ping from $1" "3 packets received" "$got"
 }
 
 ping_lost() { # ping_lost NS ADDR WHAT: 2 pings, no reply
 	local got
 
 	got=$(mq_ping "$1" -q -c 2 -i 0.2 -W 1 "$2" | grep -o '[0-9]* packets received')
-	kt_expect_eq "$3: ping from $1 lost" "0 packets received" "$got"
+	kvmtune_expect_eq "$3: ping from $1 lost" "0 packets received" "$got"
 }
 
 for opts in "key 42 csum seq" "" "ikey 7 okey 9|ikey 9 okey 7"; do
 	a=${opts%|*}
 	b=${opts#*|}
 	pair "$a" "$b"
-	kt_expect_eq "mtu with '$a' (gretap's)" "$(mtu "$B" tnl)" "$(mtu "$A" tnl)"
+	kvmtune_expect_eq "mtu with '$a' (gretap's)" "$(mtu "$B" tnl)" "$(mtu "$A" tnl)"
 	ping_ok "$A" 192.168.30.2 "'$a' <-> gretap '$b'"
 	ping_ok "$B" 192.168.30.1 "gretap '$b' <-> '$a'"
 done
@@ -76,7 +76,7 @@ for m in 9000 65535 67; do
 	ra=$?
 	ip -n "$B" link set tnl mtu "$m" 2>/dev/null
 	rb=$?
-	kt_expect_eq "mtu $m taken or refused as by gretap" "$rb $(mtu "$B" tnl)" "$ra $(mtu "$A" tnl)"
+	kvmtune_expect_eq "mtu $m taken or refused as by gretap" "$rb $(mtu "$B" tnl)" "$ra $(mtu "$A" tnl)"
 done
 
 # Mismatches, made by changing a live tunnel (ip keeps what a change does
@@ -85,7 +85,7 @@ change() { # change NS KIND OPTIONS: ip's gre parser keeps what is not named
 	local ns=$1 kind=$2
 
 	shift 2
-	ip -n "$ns" link set tnl type "$kind" "$@" || kt_fail "[$ns] change $kind $*"
+	ip -n "$ns" link set tnl type "$kind" "$@" || kvmtune_fail "[$ns] change $kind $*"
 }
 # lost NS ADDR WHAT RX_NS COUNTER: pings lost, counted at RX_NS
 lost() {
@@ -94,7 +94,7 @@ lost() {
 	before=$(rxerr "$4" tnl "$5")
 	ping_lost "$1" "$2" "$3"
 	after=$(rxerr "$4" tnl "$5")
-	kt_expect_eq "$3: $5 errors at $4" 2 $((after - before))
+	kvmtune_expect_eq "$3: $5 errors at $4" 2 $((after - before))
 }
 change "$A" mqgretap key 42
 change "$B" gretap key 43
@@ -113,6 +113,6 @@ lost "$A" 192.168.30.2 "no seq vs iseq (gretap)" "$B" fifo
 # and back to matching options, with the checksum on: it works again
 change "$A" mqgretap key 44 csum
 change "$B" gretap key 44 csum noiseq
-kt_expect_eq "mtu after adding csum (gretap's)" "$(mtu "$B" tnl)" "$(mtu "$A" tnl)"
+kvmtune_expect_eq "mtu after adding csum (gretap's)" "$(mtu "$B" tnl)" "$(mtu "$A" tnl)"
 ping_ok "$A" 192.168.30.2 "changed to key 44 csum"
 echo "ok: options"

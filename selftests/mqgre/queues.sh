@@ -58,7 +58,7 @@ mq_nic "$H" v0 "$P" v1 4 10.0.0.1 10.0.0.2
 mq_run "$H" tc qdisc replace dev v0 root mq
 mq_xps "$H" v0 on
 MQ_NIC="$H v0"
-ip -n "$H" -batch - <<EOF || kt_fail "bridge and taps"
+ip -n "$H" -batch - <<EOF || kvmtune_fail "bridge and taps"
 link add br0 type bridge
 link set br0 up
 tuntap add dev tapA mode tap multi_queue
@@ -75,7 +75,7 @@ mq_hist_on
 
 mq_gt0() { # mq_gt0 NUMTXQ: (re)create the mqgretap, in br0
 	ip -n "$H" link del gt0 2>/dev/null
-	ip -n "$H" -batch - <<EOF || kt_fail "mqgretap numtxqueues $1"
+	ip -n "$H" -batch - <<EOF || kvmtune_fail "mqgretap numtxqueues $1"
 link add gt0 numtxqueues $1 type mqgretap local 10.0.0.1 remote 10.0.0.2 key 42
 link set gt0 master br0 up
 EOF
@@ -112,8 +112,8 @@ ip -n "$H" -d link show gt0 | grep -E 'vm tap' | sed 's/^/# /'
 
 echo "# [${SECONDS}s] XPS cleared, VMs pinned by hand: tapA on queues 2-3, tapB on 0-1"
 mq_xps "$H" v0 off
-ip -n "$H" link set gt0 type mqgretap vm tapA base 2 queues 2 || kt_fail "pin tapA"
-ip -n "$H" link set gt0 type mqgretap vm tapB base 0 queues 2 || kt_fail "pin tapB"
+ip -n "$H" link set gt0 type mqgretap vm tapA base 2 queues 2 || kvmtune_fail "pin tapA"
+ip -n "$H" link set gt0 type mqgretap vm tapB base 0 queues 2 || kvmtune_fail "pin tapB"
 gen tapB
 gen tapA
 mq_measure
@@ -139,18 +139,18 @@ mq_measure
 m="$(map tapA 0 1) $(map tapB 2 3) $(map tapC 0 1)"
 check "3 VMs, 4 tunnel queues" gt0 4 "$m" "$m"
 ip -n "$H" -j -d link show gt0 | grep -q '"dev":"tapC"[^}]*"shared":true' ||
-	kt_fail "tapC is not reported as sharing queues"
+	kvmtune_fail "tapC is not reported as sharing queues"
 echo "ok: tapC is reported as sharing queues 0-1"
 
 echo "# [${SECONDS}s] spread none: tunnel queue = guest queue, tapB on 0-1"
-ip -n "$H" link set gt0 type mqgretap spread none || kt_fail "spread none"
+ip -n "$H" link set gt0 type mqgretap spread none || kvmtune_fail "spread none"
 gen tapB
 mq_measure
 check "spread none" gt0 4 "$(map tapB 0 1)" "$(map tapB 0 1)"
 ip -n "$H" link del gt0
 
 echo "# [${SECONDS}s] routed: tapR -> route -> mqgre (L3, key 7), XPS on"
-ip -n "$H" -batch - <<EOF || kt_fail "mqgre"
+ip -n "$H" -batch - <<EOF || kvmtune_fail "mqgre"
 link add mq0 numtxqueues 4 type mqgre local 10.0.0.1 remote 10.0.0.2 key 7
 link set mq0 up
 route add 192.168.60.0/24 dev mq0
@@ -167,7 +167,7 @@ gen_routed
 mq_check "routed" mq0 4 -14 "$K" "$(map tapR 0 1)"
 mq_check "routed" v0 4 $((OUTER - 14)) "$K" "$(map tapR 0 1)"
 mq_check_classes "routed" 4 "$K" "$(map tapR 0 1)"
-ip -n "$H" link set mq0 type mqgre vm tapR base 2 queues 2 || kt_fail "pin tapR"
+ip -n "$H" link set mq0 type mqgre vm tapR base 2 queues 2 || kvmtune_fail "pin tapR"
 gen_routed
 mq_check "routed, pinned" mq0 4 -14 "$K" "$(map tapR 2 3)"
 mq_check "routed, pinned" v0 4 $((OUTER - 14)) "$K" "$(map tapR 2 3)"
@@ -176,18 +176,18 @@ ip -n "$H" link del mq0
 # The peers, same frames. A frame "kept" its queue if it left the NIC on
 # the queue that mqgretap gives it.
 echo "# [${SECONDS}s] peer rows (stock ip_gre), same frames, XPS on"
-kt_loaded ip_gre || kt_modprobe ip_gre || kt_fail "modprobe ip_gre"
+kvmtune_loaded ip_gre || kvmtune_modprobe ip_gre || kvmtune_fail "modprobe ip_gre"
 mq_map="$(map tapA 0 1) $(map tapB 2 3)"
 for peer in "gretap" "gretap numtxqueues 4, noqueue"; do
 	ip -n "$H" link del gs0 2>/dev/null
 	if [ "$peer" = gretap ]; then
 		ip -n "$H" link add gs0 type gretap local 10.0.0.1 remote 10.0.0.2 key 42 ||
-			kt_fail "gretap"
+			kvmtune_fail "gretap"
 		nq=1
 		tmap="$(map tapA 0 0) $(map tapB 0 0)"
 	else
 		ip -n "$H" link add gs0 numtxqueues 4 type gretap local 10.0.0.1 \
-			remote 10.0.0.2 key 42 || kt_fail "gretap numtxqueues 4"
+			remote 10.0.0.2 key 42 || kvmtune_fail "gretap numtxqueues 4"
 		mq_run "$H" tc qdisc replace dev gs0 root noqueue
 		nq=4
 		tmap="$(map tapA 0 1) $(map tapB 0 1)"
@@ -201,7 +201,7 @@ for peer in "gretap" "gretap numtxqueues 4, noqueue"; do
 	kept=$(mq_kept v0 "$OUTER" "$mq_map")
 	echo "# $peer: NIC queues $(mq_queue_counts v0 4), $((100 * kept / (4 * K)))% of the frames kept their queue (mqgretap: 100%)"
 	[ "$kept" -lt $((4 * K)) ] ||
-		kt_fail "$peer kept every queue: the test no longer shows what mqgre fixes"
+		kvmtune_fail "$peer kept every queue: the test no longer shows what mqgre fixes"
 	ip -n "$H" link del gs0
 done
 echo "ok: queues"

@@ -27,7 +27,7 @@ mq_nic "$A" a0 "$B" b0 2 10.1.0.1 10.1.0.2
 # tunnels, at A then at B: me, local, remote, peer's number
 for ns in "$A:1:10.1.0.1:10.1.0.2:2" "$B:2:10.1.0.2:10.1.0.1:1"; do
 	IFS=: read -r n me l r peer <<<"$ns"
-	ip -n "$n" -batch - <<EOF || kt_fail "[$n] tunnels"
+	ip -n "$n" -batch - <<EOF || kvmtune_fail "[$n] tunnels"
 link add gt address 02:00:00:00:10:0$me type mqgretap local $l remote $r key 5
 link add mq type mqgre local $l remote $r key 6
 addr add 192.168.10.$me/24 dev gt
@@ -79,16 +79,16 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(int(sys.argv[1])):
     for a in sys.argv[2:4]:
         s.sendto(bytes(200), (a, 9000))' "$DGRAMS" "192.168.10.$2" "192.168.20.$2" ||
-		kt_fail "UDP sender in $1"
+		kvmtune_fail "UDP sender in $1"
 }
 
 read -r -d '' a0 < <(stats "$A")
 read -r -d '' b0 < <(stats "$B")
 for net in 192.168.10 192.168.20; do
 	got=$(mq_ping "$A" -q -c "$PINGS" -i 0.2 -W 5 "$net.2" | grep -o '[0-9]* packets received')
-	kt_expect_eq "ping A -> $net.2" "$PINGS packets received" "$got"
+	kvmtune_expect_eq "ping A -> $net.2" "$PINGS packets received" "$got"
 	got=$(mq_ping "$B" -q -c "$PINGS" -i 0.2 -W 5 "$net.1" | grep -o '[0-9]* packets received')
-	kt_expect_eq "ping B -> $net.1" "$PINGS packets received" "$got"
+	kvmtune_expect_eq "ping B -> $net.1" "$PINGS packets received" "$got"
 done
 udp_recv "$A" 1 "$TMPDIR/udp.a"
 udp_recv "$B" 2 "$TMPDIR/udp.b"
@@ -99,9 +99,9 @@ done
 udp_send "$A" 2
 udp_send "$B" 1
 wait
-kt_expect_eq "UDP A -> B over gt and mq: datagrams received" "$DGRAMS $DGRAMS" \
+kvmtune_expect_eq "UDP A -> B over gt and mq: datagrams received" "$DGRAMS $DGRAMS" \
 	"$(cat "$TMPDIR/udp.b.out")"
-kt_expect_eq "UDP B -> A over gt and mq: datagrams received" "$DGRAMS $DGRAMS" \
+kvmtune_expect_eq "UDP B -> A over gt and mq: datagrams received" "$DGRAMS $DGRAMS" \
 	"$(cat "$TMPDIR/udp.a.out")"
 read -r -d '' a1 < <(stats "$A")
 read -r -d '' b1 < <(stats "$B")
@@ -113,10 +113,10 @@ for dev in gt mq; do
 	read -r _ btx0 brx0 _ < <(grep "^$dev " <<<"$b0")
 	read -r _ atx1 arx1 arxe < <(grep "^$dev " <<<"$a1")
 	read -r _ btx1 brx1 brxe < <(grep "^$dev " <<<"$b1")
-	kt_expect_eq "$dev: A sent" "$want" $((atx1 - atx0))
-	kt_expect_eq "$dev: B received" "$want" $((brx1 - brx0))
-	kt_expect_eq "$dev: B sent" "$want" $((btx1 - btx0))
-	kt_expect_eq "$dev: A received" "$want" $((arx1 - arx0))
-	kt_expect_eq "$dev: receive errors" "0 0" "$arxe $brxe"
+	kvmtune_expect_eq "$dev: A sent" "$want" $((atx1 - atx0))
+	kvmtune_expect_eq "$dev: B received" "$want" $((brx1 - brx0))
+	kvmtune_expect_eq "$dev: B sent" "$want" $((btx1 - btx0))
+	kvmtune_expect_eq "$dev: A received" "$want" $((arx1 - arx0))
+	kvmtune_expect_eq "$dev: receive errors" "0 0" "$arxe $brxe"
 done
 echo "ok: traffic"

@@ -50,21 +50,21 @@ set -u
 # shellcheck source=selftests/mqgre/mqgre_lib.sh
 . "$KVMTUNE_REPO/selftests/mqgre/mqgre_lib.sh"
 
-[ $# -gt 0 ] || kt_fail "usage: mqgre-bench.sh WRITERS... | --cost"
+[ $# -gt 0 ] || kvmtune_fail "usage: mqgre-bench.sh WRITERS... | --cost"
 cost=
 if [ "$1" = --cost ]; then
 	cost=1
 	[[ ${KVMTUNE_ICOUNT_SHIFT:-} == 0 ]] ||
-		kt_fail "--cost counts instructions: the spec needs '@icount shift=0'"
+		kvmtune_fail "--cost counts instructions: the spec needs '@icount shift=0'"
 	set -- 1
 fi
 writer_counts=("$@")
 frames=${BENCH_FRAMES:-20000}
-[[ $frames =~ ^[1-9][0-9]{0,7}$ ]] || kt_fail "BENCH_FRAMES='$frames'"
+[[ $frames =~ ^[1-9][0-9]{0,7}$ ]] || kvmtune_fail "BENCH_FRAMES='$frames'"
 reps=${BENCH_REPS:-5}
 secs=${BENCH_SECONDS:-3}
-[[ $reps =~ ^[1-9][0-9]?$ ]] || kt_fail "BENCH_REPS='$reps'"
-[[ $secs =~ ^[1-9][0-9]?$ ]] || kt_fail "BENCH_SECONDS='$secs'"
+[[ $reps =~ ^[1-9][0-9]?$ ]] || kvmtune_fail "BENCH_REPS='$reps'"
+[[ $secs =~ ^[1-9][0-9]?$ ]] || kvmtune_fail "BENCH_SECONDS='$secs'"
 ncpu=$(nproc)
 configs=(stock nq+noqueue mqgretap mqgre-routed)
 NQ=4
@@ -72,7 +72,7 @@ DST=02:00:00:00:ff:01
 
 trap mq_cleanup EXIT
 mq_load
-kt_loaded ip_gre || kt_modprobe ip_gre || kt_fail "modprobe ip_gre"
+kvmtune_loaded ip_gre || kvmtune_modprobe ip_gre || kvmtune_fail "modprobe ip_gre"
 
 # writer CPUs by guest queue: queue q on CPU (q + 1) mod ncpu
 cpus=
@@ -96,7 +96,7 @@ stack() { # stack CONFIG: its namespaces, NIC, tap and tunnel
 	mqgre-routed)
 		ip -n "$h" addr add 192.168.71.1/24 dev tapX
 		ip -n "$h" link add t0 numtxqueues "$NQ" type mqgre local 10.7.0.1 \
-			remote 10.7.0.2 key 1 || kt_fail "mqgre"
+			remote 10.7.0.2 key 1 || kvmtune_fail "mqgre"
 		ip -n "$h" link set t0 up
 		ip -n "$h" route add 192.168.72.0/24 dev t0
 		mq_run "$h" sysctl -qw net.ipv4.ip_forward=1 \
@@ -104,7 +104,7 @@ stack() { # stack CONFIG: its namespaces, NIC, tap and tunnel
 		tmac[$c]=$(ip -n "$h" -br link show tapX | awk '{ print $3 }')
 		;;
 	*)
-		ip -n "$h" link add br0 type bridge || kt_fail "bridge"
+		ip -n "$h" link add br0 type bridge || kvmtune_fail "bridge"
 		ip -n "$h" link set br0 up
 		ip -n "$h" link set tapX master br0
 		case $c in
@@ -117,7 +117,7 @@ stack() { # stack CONFIG: its namespaces, NIC, tap and tunnel
 		mqgretap)
 			ip -n "$h" link add t0 numtxqueues "$NQ" type mqgretap local 10.7.0.1 \
 				remote 10.7.0.2 key 1 ;;
-		esac || kt_fail "tunnel for $c"
+		esac || kvmtune_fail "tunnel for $c"
 		ip -n "$h" link set t0 master br0 up
 		tmac[$c]=$DST
 		;;
@@ -164,7 +164,7 @@ for c in "${configs[@]}"; do
 	for ((q = 0; q < maxw; q++)); do
 		before=$(class_packets "$c")
 		gen "$c" --use "$q" --frames 200 --len 64 >/dev/null ||
-			kt_fail "probe $c queue $q"
+			kvmtune_fail "probe $c queue $q"
 		after=$(class_packets "$c")
 		nicq[$c,$q]=$(paste -d' ' <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$after") |
 			awk '$2 - $1 >= 200 { print NR - 1; found = 1; exit }
@@ -195,7 +195,7 @@ if [ -n "$cost" ]; then
 	for ((r = 1; r <= reps; r++)); do
 		for c in "${configs[@]}"; do
 			out=$(gen "$c" --use 0 --frames "$frames" --len 64) ||
-				kt_fail "run $c: $out"
+				kvmtune_fail "run $c: $out"
 			ns=$(awk '$1 == "elapsed_ns" { print $2 }' <<<"$out")
 			insn[$c]+="$((ns / frames)) "
 			echo "# rep $r, $c: $((ns / frames)) instructions per frame"
@@ -222,7 +222,7 @@ for ((r = 1; r <= reps; r++)); do
 		for c in "${configs[@]}"; do
 			tx0=$(nic_tx "$c")
 			out=$(gen "$c" --use "$use" --seconds "$secs" --len 64) ||
-				kt_fail "run $c, $w writers: $out"
+				kvmtune_fail "run $c, $w writers: $out"
 			tx1=$(nic_tx "$c")
 			pps=$(((tx1 - tx0) / secs))
 			runs[$c,$w]+="$pps "
