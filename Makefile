@@ -73,17 +73,17 @@ SHELLCHECK_FILES = $(shell cd $(CURDIR) && for f in $(PROJECT_FILES); do \
 # Fail the build on any compiler, sparse or modpost warning.
 WARN_RE := '(warning|error):|^WARNING:'
 
-.PHONY: all modules debug clean install dkms-install dkms-source version deb deb-build \
+.PHONY: all modules debug clean install install-ip dkms-install dkms-source version deb deb-build \
 	deb-lintian help deps kernels kmod-line kmod-variant \
 	harness-line selftests tools style check check-harness vm demo bench guest guest-line \
-	bench-kvmbench
+	bench-kvmbench bench-mqgre
 
 all: modules
 
 help:
 	@echo 'make [KDIR=<tree>]      build the host modules for KDIR (default: running kernel)'
 	@echo 'make debug [KDIR=...]   the same with in-module self-tests and fault injection'
-	@echo 'make install            install them for KDIR and run depmod'
+	@echo 'make install            install them for KDIR and run depmod, and the ip plugin'
 	@echo 'make guest [GUEST_KDIR=<tree>]  build the guest module kvmbench for a guest kernel'
 	@echo 'make dkms-install       register with DKMS, build and install for the running kernel'
 	@echo 'make deb                Debian packages kvmtune-dkms and kvmtune-tools in build/deb, lintian'
@@ -91,7 +91,8 @@ help:
 	@echo 'make demo               set up, boot the proving ground, show kvmtrace on two running VMs'
 	@echo 'make check              set up everything and run all tests (the CI entry point)'
 	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios;'
-	@echo '                        then the kvmbench table (make bench-kvmbench alone)'
+	@echo '                        then the kvmbench table (make bench-kvmbench alone), then'
+	@echo '                        mqgre pps against stock gretap (make bench-mqgre alone)'
 	@echo 'make tools              build kvmtop and the other userspace tools'
 	@echo 'make check-harness      prove the proving ground catches splats, hangs, failures, skips'
 	@echo 'make vm [LINE=6.12]     interactive root shell in the proving ground'
@@ -122,7 +123,7 @@ debug:
 KRELEASE = $(or $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 		$(KDIR)/include/generated/utsrelease.h 2>/dev/null),$(KERNELRELEASE))
 
-install: modules
+install: modules install-ip
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KRELEASE)
 
@@ -151,6 +152,13 @@ dkms-source:
 	tar -C '$(CURDIR)' $(addprefix --exclude=,$(BUILD_PRODUCTS)) -cf - $(DKMS_SOURCES) | \
 		tar -C '$(DKMS_SRCDIR)' -xf -
 	sed 's/#MODULE_VERSION#/$(KVMTUNE_VERSION)/' dkms.conf >'$(DKMS_SRCDIR)/dkms.conf'
+
+# mqgre's iproute2 plugin, where Debian's ip looks for it (tools/ip/Makefile),
+# under DESTDIR or INSTALL_MOD_PATH when staged. A tree with only the
+# modules (DKMS's, install-check's copy) has no plugin to install.
+install-ip:
+	$(if $(wildcard tools/ip/Makefile),$(MAKE) -C tools/ip install \
+		OUTPUT=$(BUILD)/tools/ip DESTDIR=$(or $(DESTDIR),$(INSTALL_MOD_PATH)))
 
 dkms-install:
 	@command -v dkms >/dev/null || { echo "kvmtune: dkms is not installed" >&2; exit 1; }
@@ -301,6 +309,7 @@ bench:
 	$(MAKE) --no-print-directory guest-line LINE=6.12 >/dev/null
 	@$(VM)/run.sh -v -n bench -s $(CURDIR)/tools/bench/bench.list 6.12; rc=$$?; \
 	$(VM)/run.sh -v -n bench-kvmbench -s $(CURDIR)/tools/bench/kvmbench.list 6.12 || rc=1; \
+	$(bench_mqgre) \
 	echo "bench: make bench took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc
 
 # The kvmbench table alone: guest cycles per exit, kvmtrace's host side
@@ -311,3 +320,18 @@ bench-kvmbench:
 	$(MAKE) --no-print-directory guest-line LINE=6.12 >/dev/null
 	@$(VM)/run.sh -v -n bench-kvmbench -s $(CURDIR)/tools/bench/kvmbench.list 6.12; rc=$$?; \
 	echo "bench: make bench-kvmbench took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc
+
+# mqgre's pps against stock gretap and gretap with noqueue: the cost of the
+# path under icount, then real time on 2 and on 4 vCPUs
+# (tools/bench/mqgre-bench.sh, Documentation/mqgre.rst). Part of one shell
+# line, with rc set before it.
+bench_mqgre = export BENCH_HOST_LOAD="$$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	$(VM)/run.sh -v -n bench-mqgre-cost -s $(CURDIR)/tools/bench/mqgre-cost.list 6.12 || rc=1; \
+	$(VM)/run.sh -v -n bench-mqgre -s $(CURDIR)/tools/bench/mqgre.list 6.12 || rc=1; \
+	$(VM)/run.sh -v -n bench-mqgre-4 -s $(CURDIR)/tools/bench/mqgre-smp4.list 6.12 || rc=1;
+
+bench-mqgre: BENCH_T0 := $(shell date +%s)
+bench-mqgre:
+	$(proving_ground_ready)
+	@rc=0; $(bench_mqgre) \
+	echo "bench: make bench-mqgre took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc

@@ -216,9 +216,10 @@ proving_ground() {
 }
 
 # Each kernel boots once per run spec: the main suite, kvmaudit's, which
-# needs NUMA nodes, and the nested Linux guests (kvm/nested_boot, the
-# guest module kvmbench), which need a different TCG mode (see run.sh).
-for spec in tests kvmaudit nested; do
+# needs NUMA nodes, the nested Linux guests (kvm/nested_boot, the guest
+# module kvmbench), which need a different TCG mode (see run.sh), and
+# mqgre's two: its host tests and its real guest (virtio-net, vhost-net).
+for spec in tests kvmaudit nested mqgre mqgre-nested; do
 	proving_ground "$spec"
 done
 

@@ -15,8 +15,9 @@ PKGS=(
 	gcc make libc6-dev bc flex bison libelf-dev libssl-dev
 	# kernel supply
 	kmod cpio xz-utils zstd dpkg-dev apt
-	# proving ground (file: mkinitramfs checks busybox is static)
-	qemu-system-x86 busybox-static file
+	# proving ground (file: mkinitramfs checks busybox is static;
+	# python3: mqgre's UDP streams)
+	qemu-system-x86 busybox-static file python3-minimal
 	# style gates (git lists the files they cover)
 	sparse perl dwarves shellcheck git
 	# kvmtop's tests: its screen under tmux, its OpenMetrics through a parser

@@ -9,7 +9,7 @@
 #   @modprobe MODULE [PARAM=VALUE...]  load a module of the booted kernel
 #   @insmod PATH.ko [PARAM=VALUE...]   load a project module (PATH relative
 #                                      to $KVMTUNE_KMOD)
-#   @tcg MODE, @icount shift=N, @numa N  read by run.sh before boot
+#   @tcg MODE, @icount shift=N, @smp N, @numa N  read by run.sh before boot
 #   NAME TIMEOUT COMMAND [ARGS...]     a test; COMMAND may use $KVMTUNE_*
 #
 # A test passes with exit 0 and skips with exit 4, naming what it lacks in
@@ -147,7 +147,7 @@ for l in "${lines[@]}"; do
 		echo "=== setup: insmod ${w[*]:1}"
 		insmod "$KVMTUNE_KMOD/${w[1]}" "${w[@]:2}" || setup_failed="insmod ${w[1]}"
 		;;
-	@tcg | @icount | @numa) ;; # read by run.sh before boot
+	@tcg | @icount | @smp | @numa) ;; # read by run.sh before boot
 	@*)
 		setup_failed="unknown spec directive ${w[0]}"
 		;;

@@ -91,21 +91,32 @@ if [ -n "$icount_line" ]; then
 		die "$spec: '$icount_line' needs TCG mode icount, this run uses $tcg"
 fi
 
-# "@numa N", N of 1 or 2: the guest's 2 vCPUs and 3 GiB as N NUMA nodes,
+# "@smp N", N in 1..8: the proving ground's vCPUs (default 2), e.g. for a
+# benchmark with more writers than the machine has cores.
+smp=2
+smp_line=$(directive smp)
+if [ -n "$smp_line" ]; then
+	read -r _ smp extra <<<"$smp_line"
+	if ! [[ $smp =~ ^[1-8]$ ]] || [ -n "$extra" ]; then
+		die "$spec: '$smp_line': want @smp N, N in 1..8"
+	fi
+fi
+
+# "@numa N", N of 1 or 2: the guest's vCPUs and 3 GiB as N NUMA nodes,
 # one socket each, the CPUs and memory split evenly; tests of NUMA
 # placement get real nodes to judge.
-smp=(-smp 2)
+smp_args=(-smp "$smp")
 numa=()
 numa_line=$(directive numa)
 if [ -n "$numa_line" ]; then
 	read -r _ nodes extra <<<"$numa_line"
-	if ! [[ $nodes =~ ^[12]$ ]] || [ -n "$extra" ]; then
-		die "$spec: '$numa_line': want @numa N, N of 1 or 2 (at most one node per vCPU)"
+	if ! [[ $nodes =~ ^[12]$ ]] || [ -n "$extra" ] || ((smp % nodes)); then
+		die "$spec: '$numa_line': want @numa N, N of 1 or 2 dividing the $smp vCPUs"
 	fi
-	smp=(-smp "2,sockets=$nodes,cores=$((2 / nodes)),threads=1")
+	smp_args=(-smp "$smp,sockets=$nodes,cores=$((smp / nodes)),threads=1")
 	for ((n = 0; n < nodes; n++)); do
 		numa+=(-object "memory-backend-ram,id=node$n,size=$((3072 / nodes))M"
-			-numa "node,nodeid=$n,cpus=$((n * 2 / nodes))-$(((n + 1) * 2 / nodes - 1)),memdev=node$n")
+			-numa "node,nodeid=$n,cpus=$((n * smp / nodes))-$(((n + 1) * smp / nodes - 1)),memdev=node$n")
 	done
 fi
 
@@ -176,7 +187,7 @@ esac
 # CMPXCHG16B (SLUB's per-CPU fastpath): the L1 kernel took a #DB with the
 # trap flag set, and a double fault, right after one.  Without CX16 the
 # kernel never executes it.
-qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "max,cx16=off" "${smp[@]}" -m 3G "${numa[@]}"
+qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "max,cx16=off" "${smp_args[@]}" -m 3G "${numa[@]}"
 	-nodefaults -display none -no-reboot -monitor none
 	-kernel "$VMLINUZ" -initrd "$initrd"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
@@ -188,7 +199,7 @@ if [ -n "$interactive" ]; then
 	exit 0
 fi
 
-echo "[$line] booting $KVER (TCG $tcg${icount:+, shift=$icount}), ${#planned[@]} tests, limit ${total_tmo}s" >&2
+echo "[$line] booting $KVER (TCG $tcg${icount:+, shift=$icount}, $smp vCPUs), ${#planned[@]} tests, limit ${total_tmo}s" >&2
 t0=$(date +%s)
 set +e
 : >"$out/tests.log"

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uapi/mqgre.h"
+
 #include "net.h"
 #include "util.h"
 
@@ -18,8 +20,8 @@
 #define TXQUEUELEN_MIN	1000
 #define RING_MIN	1024
 
-/* mqgre's link kinds (MQGRE_KIND, MQGRETAP_KIND of uapi/mqgre.h) */
-static const char * const mqgre_kinds[] = { "mqgre", "mqgretap" };
+/* mqgre's link kinds, as the module registers them */
+static const char * const mqgre_kinds[] = { MQGRE_KIND, MQGRETAP_KIND };
 /* The kernel's own GRE kinds: one TX queue unless numtxqueues says more */
 static const char * const gre_kinds[] = {
 	"gre", "gretap", "ip6gre", "ip6gretap", "erspan", "ip6erspan",
@@ -354,8 +356,9 @@ KVMAUDIT_CHECK(kvmaudit_check_gre_queues)
 					 "a single-queue %s: every VM queue funnels into one queue lock (Tencent: the GRE device was the bottleneck of multiqueue)",
 					 l->kind);
 			kvmaudit_fix(r,
-				     "ip link add NAME type mq%s local ... remote ... (mqgre), or at least ip link add NAME numtxqueues N type %s ...",
-				     strstr(l->kind, "tap") ? "gretap" : "gre", l->kind);
+				     "ip link add NAME type %s local ... remote ... (mqgre), or at least ip link add NAME numtxqueues N type %s ...",
+				     strstr(l->kind, "tap") ? MQGRETAP_KIND : MQGRE_KIND,
+				     l->kind);
 		}
 	}
 }
