@@ -43,7 +43,8 @@ SHELLCHECK_FILES = $(shell cd $(CURDIR) && for f in $(PROJECT_FILES); do \
 WARN_RE := '(warning|error):|^WARNING:'
 
 .PHONY: all modules debug clean install dkms-install help deps kernels kmod-line kmod-variant \
-	harness-line selftests tools style check check-harness vm demo bench
+	harness-line selftests tools style check check-harness vm demo bench guest-kernels \
+	guest-l1-module
 
 all: modules
 
@@ -56,6 +57,7 @@ help:
 	@echo 'make check              set up everything and run all tests (the CI entry point)'
 	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios'
 	@echo 'make tools              build kvmtop and the other userspace tools'
+	@echo 'make guest-kernels      stock and patched nested-guest kernels (6.1, 6.12)'
 	@echo 'make check-harness      prove the proving ground catches splats, hangs, failures, skips'
 	@echo 'make vm [LINE=6.12]     interactive root shell in the proving ground'
 	@echo 'make style              checkpatch --strict over every C/header/asm file'
@@ -137,6 +139,26 @@ harness-line:
 		$(CC) -Wall -Wextra -Werror -O2 -std=gnu11 -D_GNU_SOURCE -isystem $(KSFT_DIR) \
 			-o $(BUILD)/harness/$$p.tmp selftests/harness/$$p.c; \
 		mv $(BUILD)/harness/$$p.tmp $(BUILD)/harness/$$p; done
+
+# Stock and patched nested-guest kernels of both lines, from one tree and
+# one config each, cached (selftests/vm/guest-kernels.sh), and the L1
+# helper module of their tests.
+guest-kernels:
+	@$(VM)/guest-kernels.sh $(GUEST_LINES)
+	@$(MAKE) --no-print-directory guest-l1-module
+
+# The proving ground's helper that offers invtsc to nested guests
+# (selftests/guest/kvmtune_invtsc.c), 6.12 only, into build/6.12/guest,
+# clean at W=1 and under sparse.
+guest-l1-module:
+	@. $(KVMTUNE_CACHE)/6.12/env && \
+	mkdir -p $(BUILD)/6.12/guest && \
+	cp -u selftests/guest/Kbuild selftests/guest/kvmtune_invtsc.c $(BUILD)/6.12/guest/ && \
+	$(MAKE) -C $$KDIR M=$(BUILD)/6.12/guest KVMTUNE_KSRC=$$SRC W=1 C=2 modules \
+		>$(BUILD)/6.12/guest.log 2>&1; rc=$$?; \
+	if [ $$rc -ne 0 ]; then cat $(BUILD)/6.12/guest.log; exit $$rc; fi; \
+	if grep -Eq $(WARN_RE) $(BUILD)/6.12/guest.log; then cat $(BUILD)/6.12/guest.log; \
+		echo "kvmtune: warnings building kvmtune_invtsc for $$KVER" >&2; exit 1; fi
 
 selftests:
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(BUILD)/selftests
