@@ -21,6 +21,8 @@ PKGS=(
 	sparse perl dwarves shellcheck git
 	# packaging
 	dkms
+	# guest kernels: the series are checked with patch -p1 as well as git am
+	patch
 )
 BENCH_PKGS=(linux-perf bpftrace)
 
