@@ -18,7 +18,7 @@
 #                    "KVMTUNE-L2 dmesg begin" and "... end"
 #   hotplug CPU      offline CPU, online it again, put its ticker back on it
 #   waitlog S REGEX  wait up to S seconds for a kernel log line matching the
-#                    extended REGEX, print it; fail if none came
+#                    extended REGEX, print it, or "waitlog: none in S s"
 #   clock N [CS]     N clock_gettime() calls on CPU 0, on clocksource CS if
 #                    given: "FACT clock CS N NS"
 #   rxlat DEV N CPU  l2_util rxlat DEV N on CPU (serial latency benchmark)
@@ -91,11 +91,14 @@ hotplug() {
 }
 
 waitlog() {
-	n=${1%% *} re=${1#* }
+	s=${1%% *} re=${1#* }
+	end=$(($(cut -d. -f1 /proc/uptime) + s))
 	while ! dmesg | grep -E -m 1 -- "$re"; do
-		[ "$n" -gt 0 ] || return 1
-		n=$((n - 1))
-		sleep 1
+		if [ "$(cut -d. -f1 /proc/uptime)" -ge "$end" ]; then
+			echo "waitlog: none in $s s"
+			return 0
+		fi
+		sleep 2
 	done
 }
 
@@ -129,7 +132,8 @@ while read -r cmd args; do
 	rxlat)
 		# shellcheck disable=SC2086 # the arguments, as words
 		set -- $args
-		out=$(taskset -c "$3" /bin/l2_util rxlat "$1" "$2" 2>&1)
+		# not captured: "rxlat ready" must reach the console at once
+		taskset -c "$3" /bin/l2_util rxlat "$1" "$2" 2>&1
 		;;
 	poweroff)
 		# QEMU runs with -no-reboot, so a reset ends it; without ACPI

@@ -8,9 +8,11 @@
  *                                 known wakeup every MS ms on that CPU
  *   l2_util clock N               N clock_gettime(CLOCK_MONOTONIC) calls:
  *                                 print "calls N ns TOTAL_NS"
- *   l2_util rxlat DEV N           read N stamped lines from the tty DEV and
- *                                 print, for each, "lat SENT_TSC RECV_TSC"
- *                                 (RECV_TSC read right after the wakeup)
+ *   l2_util rxlat DEV N           read N stamped lines from the tty DEV; for
+ *                                 each, RECV - SENT: the guest's TSC when
+ *                                 the line's first byte woke the reader minus
+ *                                 the TSC the line holds; print "rxlat n N
+ *                                 min A p50 B p90 C p99 D max E" (cycles)
  *   l2_util send FILE HZ N        (in the guest's host) write N lines to
  *                                 FILE, HZ a second, each "<TSC>\n" with the
  *                                 TSC read just before the write
@@ -103,10 +105,17 @@ static int cmd_clock(unsigned long n)
 	return 0;
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * The sender (in the host of this guest) writes lines "<its TSC>\n" to the
  * serial port; the guest's TSC is the host's plus an offset the host
- * knows, so the host computes the latency from the pairs.
+ * knows (KVM's tsc-offset), so the host subtracts it from these figures.
  */
 static int cmd_rxlat(const char *dev, unsigned long n)
 {
@@ -115,7 +124,16 @@ static int cmd_rxlat(const char *dev, unsigned long n)
 	struct termios t;
 	unsigned long got = 0;
 	unsigned long long first = 0;
+	long long *d;
 	int fd;
+
+	if (!n) {
+		fprintf(stderr, "l2_util: rxlat: N must be above 0\n");
+		return 2;
+	}
+	d = calloc(n, sizeof(*d));
+	if (!d)
+		die("calloc");
 
 	fd = open(dev, O_RDONLY | O_NOCTTY);
 	if (fd < 0)
@@ -148,9 +166,12 @@ static int cmd_rxlat(const char *dev, unsigned long n)
 		}
 		line[len] = '\0';
 		len = 0;
-		printf("lat %s %llu\n", line, first);
-		got++;
+		d[got++] = (long long)(first - strtoull(line, NULL, 10));
 	}
+	qsort(d, n, sizeof(*d), cmp_ll);
+	printf("rxlat n %lu min %lld p50 %lld p90 %lld p99 %lld max %lld\n", n, d[0],
+	       d[(n - 1) / 2], d[(n * 9 - 1) / 10], d[(n * 99 - 1) / 100], d[n - 1]);
+	free(d);
 	return 0;
 }
 
