@@ -159,6 +159,24 @@ for line in $lines; do
 	done
 done
 
+# The guest kernels (Documentation/guest-patches.rst): stock and patched of
+# both lines, cached; the series' own checks; their nested-boot tests,
+# which need the 6.12 proving ground (its KVM can offer invtsc).
+case " $lines " in
+*" 6.12 "*)
+	stage "guest kernels"
+	if "${make[@]}" guest-kernels 2>&1 | sed -u 's/^/    /'; then
+		result PASS build/guest-kernels
+	else
+		result FAIL build/guest-kernels
+	fi
+	gate "guest/series" "$repo/selftests/guest/series.sh"
+	counted "[6.12] guest.list" \
+		"$here/run.sh" -n guest -s "$repo/selftests/guest.list" 6.12
+	stage_end "guest kernels"
+	;;
+esac
+
 stage "check-harness ($lines)"
 KVMTUNE_HARNESS_LINES=$lines counted "check-harness" "$here/check-harness.sh"
 stage_end check-harness
