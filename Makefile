@@ -44,7 +44,7 @@ WARN_RE := '(warning|error):|^WARNING:'
 
 .PHONY: all modules debug clean install dkms-install help deps kernels kmod-line kmod-variant \
 	harness-line selftests tools style check check-harness vm demo bench guest-kernels \
-	guest-l1-module
+	guest-l1-module bench-guest
 
 all: modules
 
@@ -232,4 +232,13 @@ bench: BENCH_T0 := $(shell date +%s)
 bench:
 	$(proving_ground_ready)
 	@$(VM)/run.sh -v -n bench -s $(CURDIR)/tools/bench/bench.list 6.12; rc=$$?; \
+	$(MAKE) --no-print-directory bench-guest || rc=1; \
 	echo "bench: make bench took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc
+
+# The guest-kernel tables (tools/bench/guest-bench.sh): PIW/HLT with and
+# without nohlt_list=, and clock reads per clocksource.
+bench-guest:
+	@test -f $(BUILD)/6.12/mod/kmod/kvmtrace/kvmtrace.ko || \
+		$(MAKE) --no-print-directory kmod-line LINE=6.12 >/dev/null
+	@$(MAKE) --no-print-directory guest-kernels
+	@$(VM)/run.sh -v -n bench-guest -s $(CURDIR)/tools/bench/guest.list 6.12
