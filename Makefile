@@ -6,6 +6,8 @@
 VERSION := 0.1.0
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+# the guest kernel's tree, for the guest module kvmbench (make guest)
+GUEST_KDIR ?= $(KDIR)
 LINE ?= 6.12
 KVMTUNE_CACHE ?= $(HOME)/.cache/kvmtune
 export KVMTUNE_CACHE
@@ -43,8 +45,8 @@ SHELLCHECK_FILES = $(shell cd $(CURDIR) && for f in $(PROJECT_FILES); do \
 WARN_RE := '(warning|error):|^WARNING:'
 
 .PHONY: all modules debug clean install dkms-install help deps kernels kmod-line kmod-variant \
-	harness-line selftests tools style check check-harness vm demo bench guest-kernels \
-	guest-l1-module bench-guest
+	harness-line selftests tools style check check-harness vm demo bench guest guest-line \
+	bench-kvmbench guest-kernels guest-l1-module bench-guest
 
 all: modules
 
@@ -52,10 +54,12 @@ help:
 	@echo 'make [KDIR=<tree>]      build the host modules for KDIR (default: running kernel)'
 	@echo 'make debug [KDIR=...]   the same with in-module self-tests and fault injection'
 	@echo 'make install            install them for KDIR and run depmod'
+	@echo 'make guest [GUEST_KDIR=<tree>]  build the guest module kvmbench for a guest kernel'
 	@echo 'make dkms-install       register with DKMS, build and install for the running kernel'
 	@echo 'make demo               set up, boot the proving ground, show kvmtrace on two running VMs'
 	@echo 'make check              set up everything and run all tests (the CI entry point)'
-	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios'
+	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios;'
+	@echo '                        then the kvmbench table (make bench-kvmbench alone)'
 	@echo 'make tools              build kvmtop and the other userspace tools'
 	@echo 'make guest-kernels      stock and patched nested-guest kernels (6.1, 6.12)'
 	@echo 'make check-harness      prove the proving ground catches splats, hangs, failures, skips'
@@ -69,6 +73,13 @@ modules:
 	@test -f $(KDIR)/Makefile || { echo "kvmtune: no kernel build tree at $(KDIR);" \
 		"install linux-headers-$(KERNELRELEASE) or pass KDIR=<tree>" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(DEBUG_FLAGS) modules
+
+# The guest module, kvmbench, for a guest kernel's tree (Documentation/kvmbench.rst).
+# It is never part of the host set that install and DKMS build.
+guest:
+	@test -f $(GUEST_KDIR)/Makefile || { echo "kvmtune: no guest kernel build tree at" \
+		"$(GUEST_KDIR); pass GUEST_KDIR=<tree>" >&2; exit 1; }
+	$(MAKE) -C $(GUEST_KDIR) M=$(CURDIR) KVMTUNE_GUEST=y modules
 
 # Debug modules: self-tests at load, fault injection (Documentation/kvmtrace.rst).
 debug:
@@ -122,6 +133,12 @@ kmod-variant:
 	if grep -Eq $(WARN_RE) $(BUILD)/$(LINE)/$(VARIANT).log; then \
 		echo "kvmtune: warnings building $(VARIANT) for $$KVER" >&2; exit 1; fi
 
+# The guest module for one supplied kernel line (the proving ground boots
+# the same kernel as its nested guest) into build/LINE/guest, clean at W=1
+# and under sparse.
+guest-line:
+	@$(MAKE) --no-print-directory kmod-variant VARIANT=guest DEBUG_FLAGS=KVMTUNE_GUEST=y
+
 # The planted faults of check-harness: modules for one line into
 # build/LINE/harness (clean at W=1 and under sparse), and the userspace
 # plants, the same for every line, into build/harness.
@@ -148,16 +165,16 @@ guest-kernels:
 	@$(MAKE) --no-print-directory guest-l1-module
 
 # The proving ground's helper that offers invtsc to nested guests
-# (selftests/guest/kvmtune_invtsc.c), 6.12 only, into build/6.12/guest,
+# (selftests/guest/kvmtune_invtsc.c), 6.12 only, into build/6.12/guest-l1,
 # clean at W=1 and under sparse.
 guest-l1-module:
 	@. $(KVMTUNE_CACHE)/6.12/env && \
-	mkdir -p $(BUILD)/6.12/guest && \
-	cp -u selftests/guest/Kbuild selftests/guest/kvmtune_invtsc.c $(BUILD)/6.12/guest/ && \
-	$(MAKE) -C $$KDIR M=$(BUILD)/6.12/guest KVMTUNE_KSRC=$$SRC W=1 C=2 modules \
-		>$(BUILD)/6.12/guest.log 2>&1; rc=$$?; \
-	if [ $$rc -ne 0 ]; then cat $(BUILD)/6.12/guest.log; exit $$rc; fi; \
-	if grep -Eq $(WARN_RE) $(BUILD)/6.12/guest.log; then cat $(BUILD)/6.12/guest.log; \
+	mkdir -p $(BUILD)/6.12/guest-l1 && \
+	cp -u selftests/guest/Kbuild selftests/guest/kvmtune_invtsc.c $(BUILD)/6.12/guest-l1/ && \
+	$(MAKE) -C $$KDIR M=$(BUILD)/6.12/guest-l1 KVMTUNE_KSRC=$$SRC W=1 C=2 modules \
+		>$(BUILD)/6.12/guest-l1.log 2>&1; rc=$$?; \
+	if [ $$rc -ne 0 ]; then cat $(BUILD)/6.12/guest-l1.log; exit $$rc; fi; \
+	if grep -Eq $(WARN_RE) $(BUILD)/6.12/guest-l1.log; then cat $(BUILD)/6.12/guest-l1.log; \
 		echo "kvmtune: warnings building kvmtune_invtsc for $$KVER" >&2; exit 1; fi
 
 selftests:
@@ -231,14 +248,25 @@ demo:
 bench: BENCH_T0 := $(shell date +%s)
 bench:
 	$(proving_ground_ready)
+	$(MAKE) --no-print-directory guest-line LINE=6.12 >/dev/null
 	@$(VM)/run.sh -v -n bench -s $(CURDIR)/tools/bench/bench.list 6.12; rc=$$?; \
+	$(VM)/run.sh -v -n bench-kvmbench -s $(CURDIR)/tools/bench/kvmbench.list 6.12 || rc=1; \
 	$(MAKE) --no-print-directory bench-guest || rc=1; \
 	echo "bench: make bench took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc
+
+# The kvmbench table alone: guest cycles per exit, kvmtrace's host side
+# (tools/bench/kvmbench-bench.sh, Documentation/kvmbench.rst).
+bench-kvmbench: BENCH_T0 := $(shell date +%s)
+bench-kvmbench:
+	$(proving_ground_ready)
+	$(MAKE) --no-print-directory guest-line LINE=6.12 >/dev/null
+	@$(VM)/run.sh -v -n bench-kvmbench -s $(CURDIR)/tools/bench/kvmbench.list 6.12; rc=$$?; \
+	echo "bench: make bench-kvmbench took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc
 
 # The guest-kernel tables (tools/bench/guest-bench.sh): PIW/HLT with and
 # without nohlt_list=, and clock reads per clocksource.
 bench-guest:
 	@test -f $(BUILD)/6.12/mod/kmod/kvmtrace/kvmtrace.ko || \
 		$(MAKE) --no-print-directory kmod-line LINE=6.12 >/dev/null
-	@$(MAKE) --no-print-directory guest-kernels
+	@$(MAKE) --no-print-directory guest-kernels guest-l1-module
 	@$(VM)/run.sh -v -n bench-guest -s $(CURDIR)/tools/bench/guest.list 6.12

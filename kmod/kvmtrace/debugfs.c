@@ -59,10 +59,12 @@ static_assert(ARRAY_SIZE(kt_HLT_keys) == KT_HLT_NR);
 #define KT_HLTC_KEY_COUNTER(key)	KT_HLT_##key,
 #define KT_HLTC_KEY_SUM(...)
 #define KT_HLTC_KEY_VALUE(...)
-static const u8 kt_hltc_key[KT_HLTC_NR] = {
+static const u8 kt_hltc_key[] = {
 #define KVMTRACE_HLT_KEY(key, kind, ...)	KT_HLTC_KEY_##kind(key)
 #include "uapi/kvmtrace_keys.h"
 };
+
+static_assert(ARRAY_SIZE(kt_hltc_key) == KT_HLTC_NR);
 
 enum {
 #define KVMTRACE_NPF_KEY(key, ...)	KT_NPF_##key,

@@ -6,9 +6,9 @@
 
 . "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
 
-grep -qw svm /proc/cpuinfo || kt_fail "CPU does not advertise svm"
-kt_loaded kvm_amd || kt_fail "kvm_amd is not loaded"
-kt_loaded kvm || kt_fail "kvm is not loaded"
-[ -c /dev/kvm ] || kt_fail "/dev/kvm missing"
-[ -d /sys/kernel/debug/kvm ] || kt_fail "KVM debugfs missing"
+grep -qw svm /proc/cpuinfo || kvmtune_fail "CPU does not advertise svm"
+kvmtune_loaded kvm_amd || kvmtune_fail "kvm_amd is not loaded"
+kvmtune_loaded kvm || kvmtune_fail "kvm is not loaded"
+[ -c /dev/kvm ] || kvmtune_fail "/dev/kvm missing"
+[ -d /sys/kernel/debug/kvm ] || kvmtune_fail "KVM debugfs missing"
 echo "kvm_amd loaded, /dev/kvm present on $(uname -r)"

@@ -7,8 +7,8 @@
 
 . "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
 
-[ -c /dev/kvm ] || kt_fail "/dev/kvm missing"
-[ -f "$KVMTUNE_L2_INITRD" ] || kt_fail "nested initramfs $KVMTUNE_L2_INITRD missing"
+[ -c /dev/kvm ] || kvmtune_fail "/dev/kvm missing"
+[ -f "$KVMTUNE_L2_INITRD" ] || kvmtune_fail "nested initramfs $KVMTUNE_L2_INITRD missing"
 
 log=$TMPDIR/l2-console.log
 timeout -k 5 240 qemu-system-x86_64 -enable-kvm -cpu host -smp 1 -m 256M \
@@ -18,7 +18,7 @@ timeout -k 5 240 qemu-system-x86_64 -enable-kvm -cpu host -smp 1 -m 256M \
 	-append "console=ttyS0 panic=-1 quiet" </dev/null >"$log" 2>&1
 rc=$?
 tail -n 5 "$log"
-[ "$rc" -eq 0 ] || kt_fail "nested qemu exited $rc"
+[ "$rc" -eq 0 ] || kvmtune_fail "nested qemu exited $rc"
 up=$(tr -d '\r' <"$log" | grep -m 1 '^KVMTUNE-L2-UP ')
-[ -n "$up" ] || kt_fail "nested guest did not report back"
-kt_expect_eq "nested guest kernel" "KVMTUNE-L2-UP $KVMTUNE_KVER cpus=1" "$up"
+[ -n "$up" ] || kvmtune_fail "nested guest did not report back"
+kvmtune_expect_eq "nested guest kernel" "KVMTUNE-L2-UP $KVMTUNE_KVER cpus=1" "$up"

@@ -3,7 +3,7 @@
  * wakeups - halted vCPUs of a VM with an in-kernel irqchip are woken
  * exactly as often as the guest arranged, and KVM's stats agree.
  *
- * One VM, 2 vCPUs, x2APIC (kvm_vcpu_set_wakeup(), see kvm_util.h):
+ * One VM, 2 vCPUs, x2APIC (kvm_vcpu_set_wakeup(), see guest_routines.h):
  *   timer phase: vCPU0 halts TIMER_K0 times, vCPU1 TIMER_K1 times, each
  *                woken by its own one-shot LAPIC timer;
  *   IPI phase:   vCPU1 sends IPI_K IPIs to vCPU0, which halts waiting for
@@ -33,15 +33,13 @@
  * vCPU spuriously), halt_successful_poll & co (timing), exits (includes
  * NPF, INTR, VINTR and PAUSE exits that depend on the host).
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/ioctl.h>
 
 #include "kselftest_harness.h"
 #include "kvm_util.h"
 
-#define KVM_DEBUGFS_DIR	"/sys/kernel/debug/kvm"
 #define RUN_TIMEOUT_MS	100000
 #define NR_VCPUS	2
 #define TIMER_K0	50	/* vCPU0 timer wakeups */
@@ -74,15 +72,10 @@ FIXTURE_SETUP(wakeups)
 	};
 
 	self->vm = NULL;
-	if (!kvm_available())
-		SKIP(return, "/dev/kvm is missing or not accessible");
+	TEST_REQUIRE(kvm_need_dev());
 	self->vm = kvm_vm_create(&opts);
-	ASSERT_NE(NULL, self->vm);
 	/* halt_exits and irq_injections per vCPU: no check may be dropped */
-	if (ioctl(kvm_vm_sys_fd(self->vm), KVM_CHECK_EXTENSION,
-		  KVM_CAP_BINARY_STATS_FD) <= 0)
-		SKIP(return,
-		     "KVM_CAP_BINARY_STATS_FD: KVM has no per-vCPU binary stats");
+	TEST_REQUIRE(kvm_need_cap(self->vm, KVM_CAP_BINARY_STATS_FD));
 }
 
 FIXTURE_TEARDOWN(wakeups)
@@ -109,27 +102,21 @@ enum {
 	NR_ST,
 };
 
-static const char *const stat_names[NR_ST] = {
+static const char *const stat_names[] = {
 	[ST_HALT_EXITS] = "halt_exits",
 	[ST_IRQ_INJECTIONS] = "irq_injections",
 };
 
-static void read_stats(struct __test_metadata *_metadata, struct kvm_vm *vm,
-		       u64 val[NR_VCPUS][NR_ST])
+static_assert(ARRAY_SIZE(stat_names) == NR_ST, "a stat without a name");
+
+static void read_stats(struct kvm_vm *vm, u64 val[NR_VCPUS][NR_ST])
 {
 	unsigned int i, s;
-	int ret;
 
-	for (i = 0; i < NR_VCPUS; i++) {
-		for (s = 0; s < NR_ST; s++) {
-			ret = kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i),
-						 stat_names[s], &val[i][s]);
-			if (ret)
-				TH_LOG("vcpu %u: reading binary stat %s: %s", i,
-				       stat_names[s], strerror(-ret));
-			ASSERT_EQ(0, ret);
-		}
-	}
+	for (i = 0; i < NR_VCPUS; i++)
+		for (s = 0; s < NR_ST; s++)
+			val[i][s] = kvm_vcpu_read_stat(kvm_vm_vcpu(vm, i),
+						       stat_names[s]);
 }
 
 /*
@@ -180,22 +167,11 @@ static u32 run_phase(struct __test_metadata *_metadata, struct kvm_vm *vm,
 	u32 executed = 0;
 	struct kvm_guest_result res;
 	unsigned int i, reason;
-	int ret;
 
-	read_stats(_metadata, vm, before);
-	ret = kvm_vm_run(vm, NULL, NULL, RUN_TIMEOUT_MS);
-	for (i = 0; i < NR_VCPUS; i++) {
-		struct kvm_vcpu *vcpu = kvm_vm_vcpu(vm, i);
-
-		if (!vcpu->failed)
-			continue;
-		TH_LOG("vcpu %u: %s", i, vcpu->err);
-		/* on timeout the library already dumped the stuck vCPUs */
-		if (ret != -ETIMEDOUT)
-			kvm_vcpu_dump(vcpu, stderr);
-	}
-	ASSERT_EQ(0, ret);
-	read_stats(_metadata, vm, after);
+	read_stats(vm, before);
+	/* asserts that every vCPU ended with its "out" to DONE */
+	kvm_vm_run(vm, NULL, NULL, RUN_TIMEOUT_MS);
+	read_stats(vm, after);
 
 	for (i = 0; i < NR_VCPUS; i++) {
 		struct kvm_vcpu *vcpu = kvm_vm_vcpu(vm, i);
@@ -204,11 +180,10 @@ static u32 run_phase(struct __test_metadata *_metadata, struct kvm_vm *vm,
 		u64 injected = after[i][ST_IRQ_INJECTIONS] -
 			       before[i][ST_IRQ_INJECTIONS];
 
-		ASSERT_EQ(0, kvm_vcpu_guest_result(vcpu, &res));
+		res = kvm_vcpu_guest_result(vcpu);
 		TH_LOG("vcpu %u: hlts %u (skipped %u) irqs %u (injected %llu) ipis_sent %u",
 		       i, res.hlts, res.hlt_skips, res.irqs,
 		       (unsigned long long)injected, res.ipis_sent);
-		EXPECT_TRUE(vcpu->done);
 		/* every "sti; hlt" either halted or was skipped by the handler */
 		EXPECT_EQ(e[i].hlts, res.hlts + res.hlt_skips);
 		executed += res.hlts;
@@ -247,7 +222,7 @@ static u32 timer_phase(struct __test_metadata *_metadata, struct kvm_vm *vm)
 
 	for (i = 0; i < NR_VCPUS; i++) {
 		wk.count = e[i].hlts;
-		ASSERT_EQ(0, kvm_vcpu_set_wakeup(kvm_vm_vcpu(vm, i), &wk));
+		kvm_vcpu_set_wakeup(kvm_vm_vcpu(vm, i), &wk);
 	}
 	return run_phase(_metadata, vm, e);
 }
@@ -268,8 +243,8 @@ static u32 ipi_phase(struct __test_metadata *_metadata, struct kvm_vm *vm)
 		.peer = 0,
 	};
 
-	ASSERT_EQ(0, kvm_vcpu_set_wakeup(kvm_vm_vcpu(vm, 0), &recv));
-	ASSERT_EQ(0, kvm_vcpu_set_wakeup(kvm_vm_vcpu(vm, 1), &send));
+	kvm_vcpu_set_wakeup(kvm_vm_vcpu(vm, 0), &recv);
+	kvm_vcpu_set_wakeup(kvm_vm_vcpu(vm, 1), &send);
 	return run_phase(_metadata, vm, e);
 }
 
@@ -289,7 +264,7 @@ static bool read_debugfs_stat(struct __test_metadata *_metadata,
 {
 	int ret;
 
-	ret = kvm_vm_read_stat(vm, name, val);
+	ret = __kvm_vm_read_stat(vm, name, val);
 	if (ret == -EPERM)
 		SKIP(return false,
 		     "%s/%s: reading debugfs stats not permitted here (%s)",
@@ -306,13 +281,7 @@ TEST_F_TIMEOUT(wakeups, debugfs, 120)
 	u64 halt_exits = 0, io_exits = 0, mmio_exits = 0, val = 0;
 	u32 executed;
 
-	if (access(KVM_DEBUGFS_DIR, F_OK))
-		SKIP(return, "%s is missing (debugfs not mounted?)",
-		     KVM_DEBUGFS_DIR);
-	/* debugfs has KVM: the per-VM directory must exist */
-	if (access(kvm_vm_debugfs_dir(self->vm), F_OK))
-		TH_LOG("%s: %s", kvm_vm_debugfs_dir(self->vm), strerror(errno));
-	ASSERT_EQ(0, access(kvm_vm_debugfs_dir(self->vm), F_OK));
+	TEST_REQUIRE(kvm_need_debugfs(self->vm));
 
 	executed = timer_phase(_metadata, self->vm);
 	executed += ipi_phase(_metadata, self->vm);
@@ -326,11 +295,11 @@ TEST_F_TIMEOUT(wakeups, debugfs, 120)
 	EXPECT_EQ(2 * NR_VCPUS, io_exits);
 	EXPECT_EQ(0, mmio_exits);
 	/* informational only, see the top of this file */
-	if (!kvm_vm_read_stat(self->vm, "halt_wakeup", &val))
+	if (!__kvm_vm_read_stat(self->vm, "halt_wakeup", &val))
 		TH_LOG("halt_wakeup %llu (of %llu HLTs)",
 		       (unsigned long long)val,
 		       (unsigned long long)halt_exits);
-	if (!kvm_vm_read_stat(self->vm, "halt_successful_poll", &val))
+	if (!__kvm_vm_read_stat(self->vm, "halt_successful_poll", &val))
 		TH_LOG("halt_successful_poll %llu", (unsigned long long)val);
 }
 

@@ -18,11 +18,8 @@
  * and the VM's total equals KVM's own "exits" stat (kvmtrace was loaded
  * before the VM existed), as do io_exits, mmio_exits and halt_exits.
  */
-#include <stdint.h>
-
 #include "kselftest_harness.h"
-#include "kvm_util.h"
-#include "kt_util.h"
+#include "kvmtrace_util.h"
 
 #define RUN_TIMEOUT_MS	100000
 #define OTHER_MSR	0x8b
@@ -45,11 +42,13 @@ static const struct expect expected[NR_VMS][NR_VCPUS] = {
 	},
 };
 
-/* SVM exit rows that carry no asserted workload (see the header). */
-static const char *const extra_rows[] = { "INTR" };
-
-static const char *const checked_rows[] = {
+/*
+ * The SVM exit rows: those with an asserted workload, and those the host
+ * adds by itself (see the header).
+ */
+static const char *const allowed_rows[] = {
 	"IOIO", "CPUID", "HLT", "MSR", "NPF",
+	"INTR",
 };
 
 struct vm_thread {
@@ -62,13 +61,12 @@ static void *vm_thread_fn(void *arg)
 {
 	struct vm_thread *t = arg;
 
-	t->ret = kvm_vm_run(t->vm, NULL, NULL, RUN_TIMEOUT_MS);
+	t->ret = __kvm_vm_run(t->vm, NULL, NULL, RUN_TIMEOUT_MS);
 	return NULL;
 }
 
 FIXTURE(attribution) {
 	struct kvm_vm *vm[NR_VMS];
-	bool loaded;
 };
 
 FIXTURE_SETUP(attribution)
@@ -76,16 +74,10 @@ FIXTURE_SETUP(attribution)
 	unsigned int v, i;
 
 	memset(self->vm, 0, sizeof(self->vm));
-	self->loaded = false;
-	if (!kvm_available())
-		SKIP(return, "/dev/kvm is missing or not accessible");
-	if (!getenv("KVMTUNE_KMOD"))
-		SKIP(return, "KVMTUNE_KMOD is not set (run in the proving ground)");
-
+	TEST_REQUIRE(kvmtrace_need_module());
 	/* kvmtrace first: it must see every exit of these VMs */
-	ASSERT_EQ(0, kt_insmod());
-	self->loaded = true;
-	ASSERT_EQ(0ULL, kt_get(KT_DIR "/summary", "vms"));
+	kvmtrace_load();
+	ASSERT_EQ(0ULL, kvmtrace_get(KVMTRACE_DIR "/summary", "vms"));
 
 	for (v = 0; v < NR_VMS; v++) {
 		struct kvm_vm_opts opts = {
@@ -95,7 +87,6 @@ FIXTURE_SETUP(attribution)
 		};
 
 		self->vm[v] = kvm_vm_create(&opts);
-		ASSERT_NE(NULL, self->vm[v]);
 		for (i = 0; i < NR_VCPUS; i++) {
 			const struct expect *e = &expected[v][i];
 			struct kvm_workload wl = {
@@ -113,7 +104,7 @@ FIXTURE_SETUP(attribution)
 
 			struct kvm_vcpu *vcpu = kvm_vm_vcpu(self->vm[v], i);
 
-			ASSERT_EQ(0, kvm_vcpu_set_workload(vcpu, &wl));
+			kvm_vcpu_set_workload(vcpu, &wl);
 		}
 	}
 }
@@ -123,47 +114,21 @@ FIXTURE_TEARDOWN(attribution)
 	unsigned int v;
 
 	for (v = 0; v < NR_VMS; v++)
-		if (self->vm[v])
-			kvm_vm_destroy(self->vm[v]);
-	if (self->loaded)
-		kt_rmmod();
+		kvm_vm_destroy(self->vm[v]);
+	kvmtrace_unload();
 }
 
-static bool is_extra(const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(extra_rows); i++)
-		if (!strcmp(name, extra_rows[i]))
-			return true;
-	return false;
-}
-
-static bool is_checked(const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(checked_rows); i++)
-		if (!strcmp(name, checked_rows[i]))
-			return true;
-	return false;
-}
-
-static void read_file(struct __test_metadata *_metadata, const char *dir,
-		      const char *name, struct kt_file *f)
+static void read_file(const char *dir, const char *name,
+		      struct kvmtrace_file *f)
 {
 	char path[512];
-	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	ret = kt_read(path, f);
-	if (ret)
-		TH_LOG("%s: %s", path, strerror(-ret));
-	ASSERT_EQ(0, ret);
+	kvmtrace_read(path, f);
 }
 
 static void log_file(struct __test_metadata *_metadata, const char *what,
-		     const struct kt_file *f)
+		     const struct kvmtrace_file *f)
 {
 	int i;
 
@@ -176,58 +141,50 @@ static void log_file(struct __test_metadata *_metadata, const char *what,
 static void check_scope(struct __test_metadata *_metadata, const char *dir,
 			const struct expect *e, u64 *total_exits)
 {
-	struct kt_file exits, msrs, npf, stats, hlt;
+	struct kvmtrace_file exits, msrs, npf, stats, hlt;
 	u64 sum = 0;
 	int i;
 
-	read_file(_metadata, dir, "exits", &exits);
-	read_file(_metadata, dir, "msrs", &msrs);
-	read_file(_metadata, dir, "npf", &npf);
-	read_file(_metadata, dir, "stats", &stats);
-	read_file(_metadata, dir, "hlt", &hlt);
+	read_file(dir, "exits", &exits);
+	read_file(dir, "msrs", &msrs);
+	read_file(dir, "npf", &npf);
+	read_file(dir, "stats", &stats);
+	read_file(dir, "hlt", &hlt);
 	TH_LOG("%s", dir);
 	log_file(_metadata, "exits", &exits);
 	log_file(_metadata, "npf", &npf);
 
 	/* exits: <NAME> <0xCODE> <count> */
-	EXPECT_EQ(e->pio + 1ULL, kt_val(&exits, "IOIO", 1));
-	EXPECT_EQ((u64)e->cpuid, kt_val(&exits, "CPUID", 1));
-	EXPECT_EQ((u64)e->hlt, kt_val(&exits, "HLT", 1));
-	EXPECT_EQ((u64)e->tscdl + e->msr, kt_val(&exits, "MSR", 1));
-	EXPECT_EQ(kt_val(&exits, "NPF", 1), kt_val(&npf, "exits", 0));
-	EXPECT_EQ((u64)e->mmio, kt_val(&npf, "mmio", 0));
-	EXPECT_EQ(kt_val(&npf, "exits", 0),
-		  kt_val(&npf, "mmio", 0) + kt_val(&npf, "fault", 0));
+	EXPECT_EQ(e->pio + 1ULL, kvmtrace_val(&exits, "IOIO", 1));
+	EXPECT_EQ((u64)e->cpuid, kvmtrace_val(&exits, "CPUID", 1));
+	EXPECT_EQ((u64)e->hlt, kvmtrace_val(&exits, "HLT", 1));
+	EXPECT_EQ((u64)e->tscdl + e->msr, kvmtrace_val(&exits, "MSR", 1));
+	EXPECT_EQ(kvmtrace_val(&exits, "NPF", 1), kvmtrace_val(&npf, "exits", 0));
+	EXPECT_EQ((u64)e->mmio, kvmtrace_val(&npf, "mmio", 0));
+	EXPECT_EQ(kvmtrace_val(&npf, "exits", 0),
+		  kvmtrace_val(&npf, "mmio", 0) + kvmtrace_val(&npf, "fault", 0));
 	for (i = 0; i < exits.n; i++) {
-		const struct kt_row *r = &exits.row[i];
+		const struct kvmtrace_row *r = &exits.row[i];
 
 		sum += r->v[1];
-		EXPECT_TRUE(is_checked(r->key) || is_extra(r->key))
+		EXPECT_TRUE(test_str_in(r->key, allowed_rows,
+					ARRAY_SIZE(allowed_rows)))
 			TH_LOG("%s: unexpected exit row %s 0x%llx %llu", dir,
 			       r->key, r->v[0], r->v[1]);
 	}
-	EXPECT_EQ(sum, kt_val(&stats, "exits", 0));
-	EXPECT_EQ((u64)e->hlt, kt_val(&hlt, "exits", 0));
+	EXPECT_EQ(sum, kvmtrace_val(&stats, "exits", 0));
+	EXPECT_EQ((u64)e->hlt, kvmtrace_val(&hlt, "exits", 0));
 
 	/* msrs: <0xINDEX> <NAME> <writes> <reads>, only ours */
 	log_file(_metadata, "msrs", &msrs);
 	EXPECT_EQ((e->tscdl ? 1 : 0) + (e->msr ? 1 : 0), msrs.n);
-	EXPECT_EQ((u64)e->tscdl, kt_val(&msrs, "0x6e0", 0));
-	EXPECT_EQ(0ULL, kt_val(&msrs, "0x6e0", 1));
-	EXPECT_EQ((u64)e->msr, kt_val(&msrs, "0x8b", 0));
-	EXPECT_EQ(0ULL, kt_val(&msrs, "0x8b", 1));
-	EXPECT_EQ(0ULL, kt_val(&stats, "msr_lost_writes", 0));
-	EXPECT_EQ(0ULL, kt_val(&stats, "unknown_lost", 0));
+	EXPECT_EQ((u64)e->tscdl, kvmtrace_val(&msrs, "0x6e0", 0));
+	EXPECT_EQ(0ULL, kvmtrace_val(&msrs, "0x6e0", 1));
+	EXPECT_EQ((u64)e->msr, kvmtrace_val(&msrs, "0x8b", 0));
+	EXPECT_EQ(0ULL, kvmtrace_val(&msrs, "0x8b", 1));
+	EXPECT_EQ(0ULL, kvmtrace_val(&stats, "msr_lost_writes", 0));
+	EXPECT_EQ(0ULL, kvmtrace_val(&stats, "unknown_lost", 0));
 	*total_exits = sum;
-}
-
-static u64 kvm_stat(struct __test_metadata *_metadata, struct kvm_vm *vm,
-		    const char *name)
-{
-	u64 val = ~0ULL;
-
-	EXPECT_EQ(0, kvm_vm_read_stat(vm, name, &val));
-	return val;
 }
 
 TEST_F_TIMEOUT(attribution, two_vms_four_vcpus, 150)
@@ -235,8 +192,6 @@ TEST_F_TIMEOUT(attribution, two_vms_four_vcpus, 150)
 	struct vm_thread t[NR_VMS];
 	char dir[256], vdir[300];
 	unsigned int v, i;
-	int nr_dirs = 0;
-	FILE *ls;
 
 	/* all four vCPUs at once */
 	for (v = 0; v < NR_VMS; v++) {
@@ -258,26 +213,22 @@ TEST_F_TIMEOUT(attribution, two_vms_four_vcpus, 150)
 	}
 
 	/* exactly our two VMs and four vCPUs are tracked */
-	EXPECT_EQ(2ULL, kt_get(KT_DIR "/summary", "vms"));
-	EXPECT_EQ(4ULL, kt_get(KT_DIR "/summary", "vcpus"));
-	EXPECT_EQ(0ULL, kt_get(KT_DIR "/summary", "untracked"));
-	EXPECT_EQ(0ULL, kt_get(KT_DIR "/summary", "noreason"));
-	ls = popen("ls " KT_DIR "/vms | wc -l", "r");
-	ASSERT_NE(NULL, ls);
-	ASSERT_EQ(1, fscanf(ls, "%d", &nr_dirs));
-	pclose(ls);
-	EXPECT_EQ(NR_VMS, nr_dirs);
+	EXPECT_EQ(2ULL, kvmtrace_get(KVMTRACE_DIR "/summary", "vms"));
+	EXPECT_EQ(4ULL, kvmtrace_get(KVMTRACE_DIR "/summary", "vcpus"));
+	EXPECT_EQ(0ULL, kvmtrace_get(KVMTRACE_DIR "/summary", "untracked"));
+	EXPECT_EQ(0ULL, kvmtrace_get(KVMTRACE_DIR "/summary", "noreason"));
+	EXPECT_EQ(NR_VMS, kvmtrace_nr_vm_dirs());
 
 	for (v = 0; v < NR_VMS; v++) {
 		struct expect sum = { 0 };
 		u64 vcpu_total = 0, vm_total, n;
 
-		kt_vm_dir(self->vm[v], dir, sizeof(dir));
+		kvmtrace_vm_dir(self->vm[v], dir, sizeof(dir));
 		for (i = 0; i < NR_VCPUS; i++) {
 			const struct expect *e = &expected[v][i];
 
 			snprintf(vdir, sizeof(vdir), "%s/vcpu%u", dir, i);
-			ASSERT_TRUE(kt_wait_path(vdir, 2000))
+			ASSERT_TRUE(test_wait_path(vdir, 2000))
 				TH_LOG("%s did not appear", vdir);
 			check_scope(_metadata, vdir, e, &n);
 			vcpu_total += n;
@@ -296,16 +247,15 @@ TEST_F_TIMEOUT(attribution, two_vms_four_vcpus, 150)
 		check_scope(_metadata, dir, &sum, &vm_total);
 		EXPECT_EQ(vcpu_total, vm_total);
 		snprintf(vdir, sizeof(vdir), "%s/stats", dir);
-		EXPECT_EQ((u64)NR_VCPUS, kt_get(vdir, "vcpus"));
+		EXPECT_EQ((u64)NR_VCPUS, kvmtrace_get(vdir, "vcpus"));
 
 		/* KVM's own stats for the same VM */
-		EXPECT_EQ(vm_total, kvm_stat(_metadata, self->vm[v], "exits"));
-		EXPECT_EQ(sum.pio + 1, kvm_stat(_metadata, self->vm[v],
-						"io_exits"));
-		EXPECT_EQ((u64)sum.mmio, kvm_stat(_metadata, self->vm[v],
-						  "mmio_exits"));
-		EXPECT_EQ((u64)sum.hlt, kvm_stat(_metadata, self->vm[v],
-						 "halt_exits"));
+		EXPECT_EQ(vm_total, kvm_vm_read_stat(self->vm[v], "exits"));
+		EXPECT_EQ(sum.pio + 1, kvm_vm_read_stat(self->vm[v], "io_exits"));
+		EXPECT_EQ((u64)sum.mmio,
+			  kvm_vm_read_stat(self->vm[v], "mmio_exits"));
+		EXPECT_EQ((u64)sum.hlt,
+			  kvm_vm_read_stat(self->vm[v], "halt_exits"));
 	}
 }
 

@@ -1,48 +1,60 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kvmtop against the real kvmtrace module: its JSON (--once --totals) must
-# equal the debugfs files of every VM and vCPU, read directly just before
-# and just after it; and its error paths (module not loaded, not root,
-# debugfs not mounted) must give their messages and exit codes.
+# kvmtop against the real kvmtrace module, with two real VMs: QEMU
+# booting a nested Linux guest (1 vCPU: a 6.1 guest does not bring up a
+# second one under TCG's icount; "-name guest=web1"), and vmload
+# (a VMM of ours, 2 vCPUs, a known mix of exits).
 #
-# The compared VM is quiescent, so the comparison is exact: the workload
-# (vmload looping for --seconds, or else a nested Linux guest) runs until
-# kvmtrace shows all its vCPUs, then gets SIGSTOP, which takes every vCPU
-# thread out of KVM_RUN while the VM still exists (no in-kernel irqchip
-# either way for vmload; the nested guest's timers cannot run a stopped
-# vCPU).  A snapshot only counts when debugfs read the same before and
-# after kvmtop.
-# Then exit_counts creates and destroys VMs while kvmtop samples in a loop.
+# - error paths: module not loaded, not root, debugfs not mounted, a bad
+#   argument: their messages and exit codes;
+# - while both VMs run: the screen of rates (-b) and --hist over one
+#   interval show both, with QEMU's guest name;
+# - with both stopped (SIGSTOP takes every vCPU thread out of KVM_RUN, so
+#   the files stand still): --json, --prometheus (OpenMetrics) and
+#   --prometheus=text equal the debugfs files of every VM and vCPU, read
+#   directly just before and just after kvmtop (tools/testdata/compare.py,
+#   the comparison the fake trees get), exactly; --hist draws every
+#   histogram of vmload's VM with the JSON's counts; the text screen;
+# - the interactive screen under tmux: a terminal narrowed to 80 columns
+#   (nothing wider, nothing wrapped), sort, filter, drill-down and help
+#   keys, and "r", which resets the counters through control;
+# - short-lived VMs created and destroyed while kvmtop samples;
+# - the module unloaded: exit code 5.
+#
+# Every view is printed as it was seen (lines starting with "| "), so a
+# run's log shows kvmtop on this kernel.
+#
+# $PYTHON (default /usr/bin/python3, the one Debian's
+# python3-prometheus-client is for) runs compare.py.
 
-. "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
+. "$KVMTUNE_REPO/selftests/lib/kvmtrace.sh"
+# shellcheck source=../../tools/testdata/tmux.sh
+. "$KVMTUNE_REPO/tools/testdata/tmux.sh"
 
 kvmtop=$KVMTUNE_BUILD/tools/kvmtop
-ko=$KVMTUNE_KMOD/kvmtrace/kvmtrace.ko
-root=/sys/kernel/debug/kvmtrace
-vmload=$KVMTUNE_BUILD/selftests/kvm/vmload
-exit_counts=$KVMTUNE_BUILD/selftests/kvm/exit_counts
-tmp=${TMPDIR:-/tmp}/kvmtop.$$
-nr_vcpus=2
+compare=$KVMTUNE_REPO/tools/testdata/compare.py
+python=${PYTHON:-/usr/bin/python3}
+tmp=$KVMTRACE_OUT
 
-[ -x "$kvmtop" ] || kt_fail "$kvmtop missing (make tools)"
-[ -f "$ko" ] || kt_fail "$ko missing (make kmod-line)"
-[ -c /dev/kvm ] || kt_fail "/dev/kvm missing"
-command -v python3 >/dev/null || kt_fail "python3 missing"
-kt_loaded kvmtrace && kt_fail "kvmtrace is already loaded; this test loads it itself"
-
-guest=
-inserted=
 cleanup() {
-	if [ -n "$guest" ]; then
-		kill -KILL "$guest" 2>/dev/null
-		wait "$guest" 2>/dev/null
-	fi
-	[ -n "$inserted" ] && rmmod kvmtrace
-	rm -rf "$tmp"
+	tmux_stop
+	kvmtrace_cleanup
 }
 trap cleanup EXIT
-mkdir -p "$tmp"
+
+kvmtrace_test_init "$KVMTRACE_KO" "$KVMTUNE_VMLOAD" "$kvmtop"
+[ -f "$KVMTUNE_L2_INITRD" ] || kvmtune_fail "nested initramfs $KVMTUNE_L2_INITRD missing"
+"$python" -c 'import prometheus_client' ||
+	kvmtune_fail "$python has no prometheus_client (python3-prometheus-client; make deps)"
+command -v tmux >/dev/null || kvmtune_fail "tmux missing (make deps)"
+command -v setpriv >/dev/null || kvmtune_fail "setpriv (util-linux) missing"
+
+# show WHAT FILE: print a view as seen, for the log
+show() {
+	echo "# $1:"
+	sed 's/^/| /' "$2"
+}
 
 # expect_fail WHAT RC REGEX CMD...: CMD exits RC with stderr matching REGEX
 expect_fail() {
@@ -51,211 +63,205 @@ expect_fail() {
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	cat "$tmp/err"
-	kt_expect_eq "$what: exit code" "$want" "$rc"
-	grep -Eq "$re" "$tmp/err" || kt_fail "$what: message does not match '$re'"
+	kvmtune_expect_eq "$what: exit code" "$want" "$rc"
+	grep -Eq "$re" "$tmp/err" || kvmtune_fail "$what: message does not match '$re'"
 }
 
-# ---- error paths --------------------------------------------------------
-
+kvmtune_step "error paths"
 expect_fail "module not loaded" 5 'kvmtrace module is not loaded.*insmod kvmtrace\.ko' \
 	"$kvmtop" --once --totals --json
-
-insmod "$ko" || kt_fail "insmod $ko"
-inserted=1
-[ -d "$root/vms" ] || kt_fail "$root/vms missing after insmod"
-
+insmod "$KVMTRACE_KO" || kvmtune_fail "insmod $KVMTRACE_KO"
+[ -d "$KVMTRACE_D/vms" ] || kvmtune_fail "$KVMTRACE_D/vms missing after insmod"
 expect_fail "not root" 3 'must be run as root' \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$kvmtop" --once --totals
 expect_fail "debugfs not mounted" 4 'debugfs is not mounted' \
 	unshare -m sh -c "umount -l /sys/kernel/debug && exec '$kvmtop' --once --totals"
-expect_fail "bad argument" 2 'USAGE' "$kvmtop" --delay nope
+expect_fail "bad argument" 2 "bad delay 'nope'" "$kvmtop" --delay nope
 
-# ---- a quiescent VM -------------------------------------------------------
-
-# wait_for SECS CMD...: poll CMD every 0.2 s
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.2
-	done
-}
-
-vm_has_vcpus() {
+kvmtune_step "two VMs: QEMU with -name, and vmload"
+# QEMU first: under TCG, vmload's busy vCPUs would slow its boot
+qemu-system-x86_64 -enable-kvm -cpu host -smp 1 -m 256M \
+	-name guest=web1,process=qemu-web1 \
+	-M microvm,x-option-roms=off,rtc=off -nodefaults -no-user-config \
+	-display none -no-reboot -serial stdio \
+	-kernel "$KVMTUNE_VMLINUZ" -initrd "$KVMTUNE_L2_INITRD" \
+	-append "console=ttyS0 panic=-1 quiet" </dev/null >"$tmp/l2.log" 2>&1 &
+kvmtrace_vm_pids[l2]=$!
+qpid=${kvmtrace_vm_pids[l2]}
+# its VM directory, once the guest's vCPU has run
+l2_up() {
 	local d
-	for d in "$root"/vms/"$guest"-*; do
-		[ -f "$d/vcpu$((nr_vcpus - 1))/exits" ] && return 0
+	for d in "$KVMTRACE_D"/vms/"$qpid"-*; do
+		[ -f "$d/vcpu0/exits" ] && l2=${d##*/} && return 0
 	done
 	return 1
 }
+kvmtune_poll_deadline 60 l2_up ||
+	{ tail -n 5 "$tmp/l2.log"; kvmtune_fail "no kvmtrace directory for QEMU ($qpid)"; }
+# a few seconds of its boot
+sleep 5
+kvmtrace_vm_start load -v 2 --pio 30 --mmio 20 --cpuid 10 --hlt 5 --tscdl 10 --msr 5
+load=$(kvmtrace_vm load)
+kvmtune_poll_deadline 30 test -f "$KVMTRACE_D/vms/$load/vcpu1/exits" ||
+	kvmtune_fail "no kvmtrace directory $load with 2 vCPUs for vmload's VM"
+echo "VMs: vmload $load, QEMU $l2"
 
-if [ -x "$vmload" ]; then
-	echo "workload: vmload, $nr_vcpus vCPUs, stopped with SIGSTOP"
-	"$vmload" -v $nr_vcpus --pio 30 --mmio 20 --cpuid 10 --hlt 5 --tscdl 10 \
-		--msr 5 --seconds 120 --ready-file "$tmp/ready" >"$tmp/vmload.log" 2>&1 &
-	guest=$!
-	wait_for 60 test -s "$tmp/ready" ||
-		{ cat "$tmp/vmload.log"; kt_fail "vmload did not get ready"; }
-	read -r _ rpid _ rfd <"$tmp/ready"
-	kt_expect_eq "vmload ready file pid" "$guest" "$rpid"
-	wait_for 30 test -f "$root/vms/$rpid-$rfd/vcpu$((nr_vcpus - 1))/exits" ||
-		kt_fail "no kvmtrace directory $rpid-$rfd with $nr_vcpus vCPUs for vmload's VM"
-	sleep 1
-	kill -STOP "$guest" || kt_fail "vmload exited early"
-	sleep 1
-else
-	echo "workload: nested guest stopped with SIGSTOP ($vmload missing)"
-	[ -f "$KVMTUNE_L2_INITRD" ] || kt_fail "nested initramfs $KVMTUNE_L2_INITRD missing"
-	qemu-system-x86_64 -enable-kvm -cpu host -smp $nr_vcpus -m 256M \
-		-M microvm,x-option-roms=off,rtc=off -nodefaults -no-user-config \
-		-display none -no-reboot -serial stdio \
-		-kernel "$KVMTUNE_VMLINUZ" -initrd "$KVMTUNE_L2_INITRD" \
-		-append "console=ttyS0 panic=-1 quiet" </dev/null >"$tmp/l2.log" 2>&1 &
-	guest=$!
-	wait_for 120 vm_has_vcpus ||
-		{ tail -n 5 "$tmp/l2.log"; kt_fail "no kvmtrace directory with $nr_vcpus vCPUs for the nested guest"; }
-	sleep 2
-	kill -STOP "$guest" || kt_fail "nested guest exited early"
-	sleep 1
-fi
+kvmtune_step "views of rates, both VMs running"
+"$kvmtop" -b --once -d 2 -t 6 >"$tmp/rates" || kvmtune_fail "kvmtop -b --once exited $?"
+show "kvmtop -b --once -d 2 -t 6" "$tmp/rates"
+grep -q "^kvmtop [0-9:]*  interval [0-9.]* s  VMs 2  vCPUs 3  exits [0-9]*/s  sort rate$" "$tmp/rates" ||
+	kvmtune_fail "the header of rates"
+grep -q "^VM $l2  guest web1  pid $qpid  vcpus 1  exits [0-9]*/s  in KVM [0-9.]*%  in VMM [0-9.]*%$" "$tmp/rates" ||
+	kvmtune_fail "QEMU's VM line, with its guest name"
+grep -q "^VM $load  pid ${load%%-*}  vcpus 2  exits [1-9][0-9]*/s" "$tmp/rates" ||
+	kvmtune_fail "vmload's VM line: no exits in the interval"
+"$kvmtop" --hist --once -d 1 -p "$qpid" >"$tmp/hist-rates" || kvmtune_fail "kvmtop --hist --once exited $?"
+show "kvmtop --hist --once -d 1 -p $qpid" "$tmp/hist-rates"
+grep -q '^kvmtop: histograms of the last [0-9.]* s' "$tmp/hist-rates" || kvmtune_fail "--hist over an interval"
 
-# snapshot.py OUT: every VM's and vCPU's files, read directly
-cat >"$tmp/snapshot.py" <<'EOF'
-import json, os, sys
+kvmtune_step "both VMs stopped: outputs against debugfs"
+kvmtrace_vm_stop load
+kvmtrace_vm_stop l2
+# kvmtop's --json, --prometheus and --prometheus=text against the files,
+# read directly just before and just after them, in rounds until the two
+# reads are equal
+"$python" "$compare" live "$KVMTRACE_D" "$kvmtop" "$tmp" "$l2=web1" ||
+	kvmtune_fail "kvmtop differs from debugfs"
+"$kvmtop" --hist --once --totals -p "${load%%-*}" >"$tmp/top.hist" || kvmtune_fail "kvmtop --hist exited $?"
+cmp <(grep -v '^#' "$tmp/top.prom") <(grep -v '^#' "$tmp/top.text") ||
+	kvmtune_fail "--prometheus and --prometheus=text have different samples"
 
-root = '/sys/kernel/debug/kvmtrace'
-
-def rows(path):
-    return [l.split() for l in open(path).read().splitlines()]
-
-def scope(d):
-    kv = lambda f: {t[0]: int(t[1]) for t in rows(f'{d}/{f}') if len(t) == 2}
-    return {
-        'exits': sorted([int(c, 16), n, int(k)] for n, c, k in rows(f'{d}/exits')),
-        'msrs': sorted([int(i, 16), None if n == '-' else n, int(w), int(r)]
-                       for i, n, w, r in rows(f'{d}/msrs')),
-        'hlt': kv('hlt'),
-        'wakeups': kv('wakeups'),
-    }
-
-out = {}
-for vm in sorted(os.listdir(f'{root}/vms')):
-    d = f'{root}/vms/{vm}'
-    out[vm] = scope(d)
-    out[vm]['vcpus'] = {int(v[4:]): scope(f'{d}/{v}') for v in sorted(os.listdir(d))
-                        if v.startswith('vcpu') and v[4:].isdigit()}
-json.dump(out, open(sys.argv[1], 'w'), sort_keys=True)
+# The VMs with their vCPUs and names, time in the kernel and in userspace;
+# --hist draws each histogram of vmload's VM with the JSON's counts.
+"$python" - "$tmp/top.json" "$tmp/top.hist" "$load" "$l2" <<'EOF' || kvmtune_fail "the VMs in kvmtop"
+import json, re, sys
+doc, hist = json.load(open(sys.argv[1])), open(sys.argv[2]).read()
+vms = {v['name']: v for v in doc['vms']}
+load, l2 = vms[sys.argv[3]], vms[sys.argv[4]]
+assert sorted(vms) == sorted([sys.argv[3], sys.argv[4]]), list(vms)
+assert load['guest'] is None and l2['guest'] == 'web1', (load['guest'], l2['guest'])
+for vm, n in ((load, 2), (l2, 1)):
+    assert len(vm['vcpus']) == n, (vm['name'], len(vm['vcpus']))
+    assert vm['stats']['exit_ns'] > 0 and vm['latency'], f'{vm["name"]}: no time in the kernel'
+    assert vm['stats']['user_exit_ns'] > 0 and vm['user_latency'], f'{vm["name"]}: no time in the VMM'
+want = {}
+for f in ('latency', 'user_latency'):
+    for x in load[f]:
+        r = 'OTHER' if x['code'] is None else f'{x["name"]} 0x{x["code"]:x}'
+        want[f'{f}_ns[{load["name"]}, {r}]'] = x['count']
+for h in ('exit_hist', 'halt_hist'):
+    if load['hlt'][h]['count']:
+        want[f'{h}_ns[{load["name"]}]'] = load['hlt'][h]['count']
+got = {m.group(1): int(m.group(2)) for m in re.finditer(r'^@(\S+\[[^]]*\]): count (\d+)', hist, re.M)}
+assert got == want, f'--hist {got} != {want}'
+for vm in (load, l2):
+    print(f'ok: {vm["name"]}: {vm["exits_total"]} exits, {len(vm["latency"])} reasons in the kernel, '
+          f'{len(vm["user_latency"])} in userspace, {len(vm["msrs"])} MSRs')
+print(f'ok: --hist: {len(got)} histograms of {load["name"]} drawn')
+c = load['vcpus'][0]
+c['latency'], c['user_latency'] = c['latency'][:1], c['user_latency'][:1]
+c['exits'], c['msrs'] = c['exits'][:2], c['msrs'][:2]
+print("# kvmtop --once --totals --json (vmload's vCPU 0, shortened):")
+print('\n'.join('| ' + l for l in json.dumps(c, indent=2).splitlines()))
 EOF
 
-# fromtop.py JSON OUT: kvmtop's document in the same shape, plus checks of
-# its own consistency
-cat >"$tmp/fromtop.py" <<'EOF'
-import json, sys
-
-doc = json.load(open(sys.argv[1]))
-assert doc['version'] == 1 and doc['interval'] is None
-
-def scope(s):
-    assert s['exits_total'] == sum(e['count'] for e in s['exits'])
-    assert all(e['rate'] is None for e in s['exits'])
-    return {
-        'exits': sorted([e['code'], e['name'], e['count']] for e in s['exits']),
-        'msrs': sorted([m['index'], m['name'], m['writes'], m['reads']] for m in s['msrs']),
-        'hlt': {k: v for k, v in s['hlt'].items() if k != 'rate'},
-        'wakeups': {k: s['wakeups'][k] for k in ('piw', 'other')},
-    }
-
-out = {}
-for vm in doc['vms']:
-    assert vm['pid'] == int(vm['name'].split('-')[0])
-    out[vm['name']] = scope(vm)
-    out[vm['name']]['vcpus'] = {c['id']: scope(c) for c in vm['vcpus']}
-assert doc['summary']['vms'] == len(out), (doc['summary']['vms'], len(out))
-json.dump(out, open(sys.argv[2], 'w'), sort_keys=True)
-EOF
-
-# compare.py A B GUEST NR_VCPUS: equal, and the guest's VM is there
-cat >"$tmp/compare.py" <<'EOF'
-import json, sys
-
-a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-guest, nr = sys.argv[3], int(sys.argv[4])
-for vm in sorted(set(a) | set(b)):
-    if vm not in a or vm not in b:
-        sys.exit(f'VM {vm}: only in {"kvmtop" if vm in b else "debugfs"}')
-    for vcpu in [None] + sorted(set(a[vm]['vcpus']) | set(b[vm]['vcpus'])):
-        x = a[vm] if vcpu is None else a[vm]['vcpus'].get(vcpu)
-        y = b[vm] if vcpu is None else b[vm]['vcpus'].get(vcpu)
-        where = vm + ('' if vcpu is None else f'/vcpu{vcpu}')
-        if x is None or y is None:
-            sys.exit(f'{where}: missing on one side')
-        # newer modules may add hlt keys kvmtop does not know
-        x = dict(x, hlt={k: x['hlt'].get(k) for k in y['hlt']})
-        for k in ('exits', 'msrs', 'hlt', 'wakeups'):
-            if x[k] != y[k]:
-                sys.exit(f'{where} {k}: debugfs {x[k]} != kvmtop {y[k]}')
-mine = [vm for vm in a if vm.split('-')[0] == guest]
-if len(mine) != 1 or len(a[mine[0]]['vcpus']) != nr:
-    sys.exit(f'guest VM of pid {guest} with {nr} vCPUs not found: {list(a)}')
-vm = a[mine[0]]
-print(f'{len(a)} VMs equal; {mine[0]}: {sum(e[2] for e in vm["exits"])} exits, '
-      f'{len(vm["exits"])} reasons, {len(vm["msrs"])} MSRs, {nr} vCPUs')
-EOF
-
-stable=
-for try in 1 2 3 4 5; do
-	python3 "$tmp/snapshot.py" "$tmp/before.json" || kt_fail "reading debugfs"
-	"$kvmtop" --once --totals --json >"$tmp/top.json" || kt_fail "kvmtop --once --totals --json exited $?"
-	python3 "$tmp/snapshot.py" "$tmp/after.json" || kt_fail "reading debugfs"
-	if cmp -s "$tmp/before.json" "$tmp/after.json"; then
-		stable=1
-		break
-	fi
-	echo "debugfs changed while kvmtop ran (try $try), again"
-	sleep 1
+# The screens of the same moment, as a pipe gets them: no ANSI codes.
+"$kvmtop" --once --totals >"$tmp/screen" || kvmtune_fail "kvmtop --once --totals exited $?"
+show "kvmtop --once --totals" "$tmp/screen"
+grep -q "^VM $l2  guest web1  pid $qpid  vcpus 1  exits [1-9]" "$tmp/screen" || kvmtune_fail "QEMU's VM on the screen"
+grep -q "^VM $load  pid ${load%%-*}  vcpus 2  exits [1-9]" "$tmp/screen" || kvmtune_fail "vmload's VM on the screen"
+grep -q $'\033' "$tmp/screen" && kvmtune_fail "ANSI codes on a pipe"
+"$kvmtop" --once --totals -V -t 3 -p "${load%%-*}" >"$tmp/screen-v" || kvmtune_fail "kvmtop -V exited $?"
+show "kvmtop --once --totals -V -t 3 -p ${load%%-*}" "$tmp/screen-v"
+for c in 0 1; do
+	grep -q "^vCPU $c of $load  exits [1-9]" "$tmp/screen-v" || kvmtune_fail "-V: no block for vCPU $c"
 done
-[ -n "$stable" ] || kt_fail "the VM never became quiescent"
-python3 "$tmp/fromtop.py" "$tmp/top.json" "$tmp/top-shape.json" ||
-	kt_fail "kvmtop JSON is invalid or inconsistent"
-python3 "$tmp/compare.py" "$tmp/before.json" "$tmp/top-shape.json" "$guest" $nr_vcpus ||
-	kt_fail "kvmtop differs from debugfs"
+show "kvmtop --hist --once --totals -p ${load%%-*}" "$tmp/top.hist"
+show "kvmtop --prometheus (its first 40 lines)" <(head -n 40 "$tmp/top.prom")
+# family F FILE: F's comment lines, and of its first series the first
+# six buckets with exits and +Inf
+family() {
+	awk -v f="$1" '$0 ~ "^# [A-Z]+ " f "(_bucket)? " { print; next }
+		index($0, f "_bucket{") == 1 {
+			k = $0; sub(/,le=.*/, "", k); if (first == "") first = k
+			if (k == first && $NF > 0 && (n++ < 6 || $0 ~ /le="\+Inf"/)) print
+		}' "$2"
+}
+show "kvmtop --prometheus (a histogram, shortened)" \
+	<(family kvmtrace_vm_user_exit_duration_seconds "$tmp/top.prom")
+show "kvmtop --prometheus=text (its first 24 lines)" <(head -n 24 "$tmp/top.text")
+show "kvmtop --prometheus=text (a histogram, shortened)" \
+	<(family kvmtrace_vm_user_exit_duration_seconds "$tmp/top.text")
+kvmtune_step "the interactive screen, under tmux"
+tmux_start "$tmp" 150 60 "$kvmtop" --totals -d 0.5
+tmux_wait 60 "^VM $l2  guest web1  pid $qpid  vcpus 1  exits [1-9]" || kvmtune_fail "kvmtop's screen"
+tmux_screen >"$tmp/tty"
+show "kvmtop --totals, interactive (150x60)" "$tmp/tty"
+tail -n 1 "$tmp/tty" | grep -q '^s:sort f:filter d:drill u:up r:reset t:totals h:help q:quit' ||
+	kvmtune_fail "the key line is not the last row"
+# narrower: columns go, nothing wraps
+tmux_resize 80 30
+w=$(tmux_wait_fit 30 80) || { echo "$w"; kvmtune_fail "kvmtop does not fit 80 columns"; }
+echo "ok: the widest line at 80 columns: $w"
+tmux_screen >"$tmp/tty"
+show "the same, 80x30" "$tmp/tty"
+tmux_resize 150 60
+tmux_keys s s s
+tmux_wait 30 '  sort p99$' || kvmtune_fail "s: sort p99"
+# f shows the VMs one by one, by name
+tmux_keys f
+[ "$(printf '%s\n' "$load" "$l2" | LC_ALL=C sort | head -n 1)" = "$load" ] || tmux_keys f
+tmux_wait 30 "  sort p99  filter $load\$" || kvmtune_fail "f: only $load"
+tmux_keys d
+tmux_wait 30 "  vCPUs of $load\$" || kvmtune_fail "d: the vCPUs of $load"
+tmux_wait 30 "^vCPU 1 of $load  exits [1-9]" || kvmtune_fail "d: the block of vCPU 1"
+tmux_screen >"$tmp/tty"
+show "keys s s s f d: sort p99, only $load, its vCPUs" "$tmp/tty"
+tmux_keys u u h
+tmux_wait 30 '^kvmtop keys \(no Enter needed\)$' || kvmtune_fail "h: help"
+tmux_screen >"$tmp/tty"
+show "key h: the help" "$tmp/tty"
+# "r" resets the counters through control: the stopped VMs' files read
+# zero at once (each vCPU zeroes its own on its next event; until then
+# they read as zero)
+tmux_keys x r
+tmux_wait 30 'counters reset \(wrote "reset" to /sys/kernel/debug/kvmtrace/control\)' ||
+	kvmtune_fail "r: no reset"
+kvmtune_expect_eq "$load/exits after r" "" "$(cat "$KVMTRACE_D/vms/$load/exits")"
+kvmtune_expect_eq "$load/stats exits after r" "exits 0" "$(grep '^exits ' "$KVMTRACE_D/vms/$load/stats")"
+tmux_wait 30 "^VM $load  pid ${load%%-*}  vcpus 2  exits 0  " || kvmtune_fail "the screen after reset"
+tmux_keys q
+kvmtune_expect_eq "kvmtop's exit status after q" 0 "$(tmux_done 30)"
+tmux_stop
+kill -KILL "$qpid"
+wait "$qpid" 2>/dev/null
+unset 'kvmtrace_vm_pids[l2]'
+kvmtrace_vm_end load
 
-# The text screen shows the guest's VM, without ANSI codes on a pipe.
-"$kvmtop" --once --totals -p "$guest" >"$tmp/screen" || kt_fail "kvmtop --once --totals -p"
-grep -q "^VM $guest-.* vcpus $nr_vcpus " "$tmp/screen" || { cat "$tmp/screen"; kt_fail "VM line missing"; }
-grep -q $'\033' "$tmp/screen" && kt_fail "ANSI codes on a pipe"
-echo "ok: text screen"
-
-kill -KILL "$guest"
-wait "$guest" 2>/dev/null
-guest=
-
-# ---- VMs created and destroyed while kvmtop samples ---------------------
-
-if [ -x "$exit_counts" ]; then
-	"$kvmtop" --json -d 0.1 >"$tmp/churn.json" 2>"$tmp/churn.err" &
-	top=$!
-	"$exit_counts" >"$tmp/exit_counts.log" 2>&1 || { cat "$tmp/exit_counts.log"; kt_fail "exit_counts failed"; }
-	sleep 0.3
-	# SIGTERM: background jobs of a script start with SIGINT ignored
-	kill -TERM $top
-	wait $top
-	rc=$?
-	cat "$tmp/churn.err"
-	kt_expect_eq "kvmtop after SIGTERM during VM churn: exit code" 0 "$rc"
-	python3 -c '
+kvmtune_step "VMs created and destroyed while kvmtop samples"
+"$kvmtop" --json -d 0.1 >"$tmp/churn.json" 2>"$tmp/churn.err" &
+top=$!
+for i in 1 2 3 4 5 6; do
+	"$KVMTUNE_VMLOAD" -v 2 --pio 5 --hlt 1 --loops 300 --quiet ||
+		kvmtune_fail "vmload $i (of 6 short-lived VMs) failed"
+done
+# SIGTERM: background jobs of a script start with SIGINT ignored
+kill -TERM $top
+wait $top
+rc=$?
+cat "$tmp/churn.err"
+kvmtune_expect_eq "kvmtop after SIGTERM during VM churn: exit code" 0 "$rc"
+"$python" -c '
 import json, sys
 docs = [json.loads(l) for l in open(sys.argv[1])]
-assert len(docs) >= 5, len(docs)
+names = {v["name"] for d in docs for v in d["vms"]}
 seen = sum(1 for d in docs if d["vms"])
-print(f"ok: {len(docs)} JSON documents during churn, {seen} with VMs")
-' "$tmp/churn.json" || kt_fail "kvmtop JSON during VM churn"
-fi
+assert len(docs) >= 5 and len(names) >= 2, (len(docs), names)
+print(f"ok: {len(docs)} JSON documents during churn, {seen} with VMs, {len(names)} VMs seen")
+' "$tmp/churn.json" || kvmtune_fail "kvmtop JSON during VM churn"
 
-# ---- module gone ----------------------------------------------------------
-
-rmmod kvmtrace || kt_fail "rmmod kvmtrace"
-inserted=
+kvmtune_step "module gone"
+rmmod kvmtrace || kvmtune_fail "rmmod kvmtrace"
 expect_fail "module unloaded" 5 'not loaded.*insmod kvmtrace\.ko' "$kvmtop" --once
+kvmtune_step end
 echo "kvmtop: all checks passed"

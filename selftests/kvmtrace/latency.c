@@ -5,7 +5,7 @@
  *
  * kvmtrace is loaded first. One vCPU (long mode, no irqchip) runs the
  * library's script routine: a list of single instructions, each of which
- * makes one SVM exit of a known reason (kvm_util.h), repeated LOOPS times.
+ * makes one SVM exit of a known reason (guest_routines.h), repeated LOOPS times.
  * Before the list, the guest spins (no exits) until the test has seen an
  * INTR exit: the test kicks the vCPU's thread with a signal until KVM's
  * irq_exits stat moves. So the reasons met, in order, are:
@@ -36,11 +36,8 @@
  * Before user_latency existed, every exit was in "latency": the IOIO
  * OTHER line and latency_other (which then held IOIO too) would be wrong.
  */
-#include <stdint.h>
-
 #include "kselftest_harness.h"
-#include "kvm_util.h"
-#include "kt_util.h"
+#include "kvmtrace_util.h"
 
 #define RUN_TIMEOUT_MS	60000
 #define LOOPS		3
@@ -104,7 +101,7 @@ static int go_cb(struct kvm_vcpu *vcpu, void *opaque)
 		return KVM_UTIL_CB_DEFAULT;
 	ctx->signals++;
 	if (!__atomic_load_n(&ctx->go, __ATOMIC_ACQUIRE) &&
-	    !kvm_vcpu_read_stat(vcpu, "irq_exits", &irq_exits) && irq_exits) {
+	    !__kvm_vcpu_read_stat(vcpu, "irq_exits", &irq_exits) && irq_exits) {
 		kvm_vcpu_script_go(vcpu);
 		__atomic_store_n(&ctx->go, true, __ATOMIC_RELEASE);
 	}
@@ -112,13 +109,12 @@ static int go_cb(struct kvm_vcpu *vcpu, void *opaque)
 }
 
 struct files {
-	struct kt_file exits, stats, hlt;
-	struct kt_hfile lat, user, hhist;
+	struct kvmtrace_file exits, stats, hlt;
+	struct kvmtrace_hist lat, user, hhist;
 };
 
 FIXTURE(latency) {
 	struct kvm_vm *vm;
-	bool loaded;
 	struct files *f;
 };
 
@@ -130,27 +126,19 @@ FIXTURE_SETUP(latency)
 	};
 
 	self->vm = NULL;
-	self->loaded = false;
 	self->f = calloc(1, sizeof(*self->f));
 	ASSERT_NE(NULL, self->f);
-	if (!kvm_available())
-		SKIP(return, "/dev/kvm is missing or not accessible");
-	if (!getenv("KVMTUNE_KMOD"))
-		SKIP(return, "KVMTUNE_KMOD is not set (run in the proving ground)");
-	ASSERT_EQ(0, kt_insmod());
-	self->loaded = true;
+	TEST_REQUIRE(kvmtrace_need_module());
+	kvmtrace_load();
 	self->vm = kvm_vm_create(&opts);
-	ASSERT_NE(NULL, self->vm);
-	ASSERT_EQ(0, kvm_vcpu_set_script(kvm_vm_vcpu(self->vm, 0), script,
-					 ARRAY_SIZE(script), LOOPS));
+	kvm_vcpu_set_script(kvm_vm_vcpu(self->vm, 0), script,
+			    ARRAY_SIZE(script), LOOPS);
 }
 
 FIXTURE_TEARDOWN(latency)
 {
-	if (self->vm)
-		kvm_vm_destroy(self->vm);
-	if (self->loaded)
-		kt_rmmod();
+	kvm_vm_destroy(self->vm);
+	kvmtrace_unload();
 	free(self->f);
 }
 
@@ -165,7 +153,7 @@ static bool has_own_line(const char *name)
 }
 
 static void log_hist(struct __test_metadata *_metadata, const char *what,
-		     const struct kt_hfile *h)
+		     const struct kvmtrace_hist *h)
 {
 	int i;
 
@@ -176,7 +164,7 @@ static void log_hist(struct __test_metadata *_metadata, const char *what,
 
 /* Every bucket is valid; the total @ns is within what the buckets allow. */
 static void check_buckets(struct __test_metadata *_metadata, const char *what,
-			  const struct kt_hfile *h, const char *only,
+			  const struct kvmtrace_hist *h, const char *only,
 			  unsigned long long ns)
 {
 	unsigned long long min = 0, max = 0;
@@ -184,16 +172,16 @@ static void check_buckets(struct __test_metadata *_metadata, const char *what,
 
 	EXPECT_EQ(0, h->bad) TH_LOG("%s: %d lines did not parse", what, h->bad);
 	for (i = 0; i < h->n; i++) {
-		const struct kt_hline *l = &h->l[i];
+		const struct kvmtrace_hist_line *l = &h->l[i];
 
-		EXPECT_TRUE(kt_bucket_ok(l->lo))
+		EXPECT_TRUE(kvmtrace_bucket_ok(l->lo))
 			TH_LOG("%s: bad bucket %s %llu", what, l->name, l->lo);
 		EXPECT_NE(0ULL, l->count)
 			TH_LOG("%s: empty bucket printed", what);
 		if (only && strcmp(l->name, only))
 			continue;
 		min += l->count * l->lo;
-		max += l->count * kt_bucket_hi(l->lo);
+		max += l->count * kvmtrace_bucket_hi(l->lo);
 	}
 	EXPECT_LE(min, ns) TH_LOG("%s: total %llu ns below its buckets", what, ns);
 	/* no buckets: no time */
@@ -206,18 +194,18 @@ static void read_all(struct __test_metadata *_metadata, struct kvm_vm *vm,
 {
 	char path[512];
 
-	kt_path(path, sizeof(path), vm, 0, "exits");
-	ASSERT_TRUE(kt_wait_path(path, 2000));
-	ASSERT_EQ(0, kt_read(path, &f->exits));
-	kt_path(path, sizeof(path), vm, 0, "stats");
-	ASSERT_EQ(0, kt_read(path, &f->stats));
-	kt_path(path, sizeof(path), vm, 0, "hlt");
-	ASSERT_EQ(0, kt_read(path, &f->hlt));
-	ASSERT_EQ(0, kt_read_hist(path, &f->hhist));
-	kt_path(path, sizeof(path), vm, 0, "latency");
-	ASSERT_EQ(0, kt_read_hist(path, &f->lat));
-	kt_path(path, sizeof(path), vm, 0, "user_latency");
-	ASSERT_EQ(0, kt_read_hist(path, &f->user));
+	kvmtrace_path(path, sizeof(path), vm, 0, "exits");
+	ASSERT_TRUE(test_wait_path(path, 2000));
+	kvmtrace_read(path, &f->exits);
+	kvmtrace_path(path, sizeof(path), vm, 0, "stats");
+	kvmtrace_read(path, &f->stats);
+	kvmtrace_path(path, sizeof(path), vm, 0, "hlt");
+	kvmtrace_read(path, &f->hlt);
+	kvmtrace_read_hist(path, &f->hhist);
+	kvmtrace_path(path, sizeof(path), vm, 0, "latency");
+	kvmtrace_read_hist(path, &f->lat);
+	kvmtrace_path(path, sizeof(path), vm, 0, "user_latency");
+	kvmtrace_read_hist(path, &f->user);
 }
 
 TEST_F_TIMEOUT(latency, first_16_reasons, 120)
@@ -230,7 +218,7 @@ TEST_F_TIMEOUT(latency, first_16_reasons, 120)
 	unsigned int i, waited = 0;
 	int ret, r;
 
-	ASSERT_EQ(0, kvm_vm_start(self->vm, go_cb, &ctx));
+	kvm_vm_start(self->vm, go_cb, &ctx);
 	/* kick until KVM has seen an INTR exit, see go_cb() */
 	while (!__atomic_load_n(&ctx.go, __ATOMIC_ACQUIRE) &&
 	       waited < GO_TIMEOUT_MS) {
@@ -240,14 +228,14 @@ TEST_F_TIMEOUT(latency, first_16_reasons, 120)
 			usleep(1000);
 		waited += i;
 	}
-	ret = kvm_vm_wait(self->vm, RUN_TIMEOUT_MS);
+	ret = __kvm_vm_wait(self->vm, RUN_TIMEOUT_MS);
 	if (vcpu->failed)
 		TH_LOG("vcpu: %s", vcpu->err);
 	ASSERT_TRUE(__atomic_load_n(&ctx.go, __ATOMIC_ACQUIRE))
 		TH_LOG("no INTR exit after %u ms of kicks", waited);
 	ASSERT_EQ(0, ret);
 	TH_LOG("INTR forced after %llu kick(s)", (unsigned long long)ctx.signals);
-	ASSERT_EQ(0, kvm_vcpu_guest_result(vcpu, &res));
+	res = kvm_vcpu_guest_result(vcpu);
 	EXPECT_EQ((u32)LOOPS, res.loops_done);
 	/* #UD: UD2, VMRUN, SKINIT, INVLPGA */
 	EXPECT_EQ(4U * LOOPS, res.ud);
@@ -257,7 +245,7 @@ TEST_F_TIMEOUT(latency, first_16_reasons, 120)
 	 */
 	EXPECT_TRUE(res.gp == 0 || res.gp == LOOPS) TH_LOG("#GP %u", res.gp);
 	/* complete the "out" to DONE: the vCPU is left in its final HLT */
-	ASSERT_EQ(0, kvm_vm_reenter(self->vm, RUN_TIMEOUT_MS));
+	kvm_vm_reenter(self->vm, RUN_TIMEOUT_MS);
 
 	read_all(_metadata, self->vm, f);
 	for (r = 0; r < f->exits.n; r++)
@@ -268,7 +256,7 @@ TEST_F_TIMEOUT(latency, first_16_reasons, 120)
 
 	/* the workload's exits are exact */
 	for (i = 0; i < ARRAY_SIZE(own_lines); i++) {
-		u64 n = kt_val(&f->exits, own_lines[i].name, 1);
+		u64 n = kvmtrace_val(&f->exits, own_lines[i].name, 1);
 
 		if (own_lines[i].per_loop) {
 			EXPECT_EQ(own_lines[i].per_loop * LOOPS, n)
@@ -277,10 +265,10 @@ TEST_F_TIMEOUT(latency, first_16_reasons, 120)
 			EXPECT_LE(1ULL, n) TH_LOG("%s exits", own_lines[i].name);
 		}
 	}
-	EXPECT_LE((u64)LOOPS, kt_val(&f->exits, "WRITE_DR0", 1));
-	EXPECT_EQ((u64)LOOPS, kt_val(&f->exits, "READ_CR4", 1));
-	EXPECT_EQ(LOOPS + 1ULL, kt_val(&f->exits, "IOIO", 1));
-	EXPECT_EQ(LOOPS + 1ULL, kt_val(&f->exits, "HLT", 1));
+	EXPECT_LE((u64)LOOPS, kvmtrace_val(&f->exits, "WRITE_DR0", 1));
+	EXPECT_EQ((u64)LOOPS, kvmtrace_val(&f->exits, "READ_CR4", 1));
+	EXPECT_EQ(LOOPS + 1ULL, kvmtrace_val(&f->exits, "IOIO", 1));
+	EXPECT_EQ(LOOPS + 1ULL, kvmtrace_val(&f->exits, "HLT", 1));
 	for (r = 0; r < f->exits.n; r++) {
 		const char *name = f->exits.row[r].key;
 
@@ -303,40 +291,40 @@ TEST_F_TIMEOUT(latency, first_16_reasons, 120)
 	for (i = 0; i < ARRAY_SIZE(own_lines); i++) {
 		const char *name = own_lines[i].name;
 
-		sum = kt_hist_count(&f->lat, name) +
-		      kt_hist_count(&f->user, name);
-		EXPECT_EQ(kt_val(&f->exits, name, 1), sum)
+		sum = kvmtrace_hist_count(&f->lat, name) +
+		      kvmtrace_hist_count(&f->user, name);
+		EXPECT_EQ(kvmtrace_val(&f->exits, name, 1), sum)
 			TH_LOG("%s: latency %llu + user_latency %llu", name,
-			       kt_hist_count(&f->lat, name),
-			       kt_hist_count(&f->user, name));
+			       kvmtrace_hist_count(&f->lat, name),
+			       kvmtrace_hist_count(&f->user, name));
 		closed += sum;
 	}
 	/* OTHER: READ_CR4 in the kernel, IOIO in userspace */
-	other_k = kt_hist_count(&f->lat, "OTHER");
-	other_u = kt_hist_count(&f->user, "OTHER");
-	EXPECT_EQ(kt_val(&f->exits, "READ_CR4", 1), other_k);
-	EXPECT_EQ(kt_val(&f->exits, "IOIO", 1), other_u);
-	EXPECT_EQ(other_k, kt_val(&f->stats, "latency_other", 0));
-	EXPECT_EQ(other_u, kt_val(&f->stats, "user_latency_other", 0));
+	other_k = kvmtrace_hist_count(&f->lat, "OTHER");
+	other_u = kvmtrace_hist_count(&f->user, "OTHER");
+	EXPECT_EQ(kvmtrace_val(&f->exits, "READ_CR4", 1), other_k);
+	EXPECT_EQ(kvmtrace_val(&f->exits, "IOIO", 1), other_u);
+	EXPECT_EQ(other_k, kvmtrace_val(&f->stats, "latency_other", 0));
+	EXPECT_EQ(other_u, kvmtrace_val(&f->stats, "user_latency_other", 0));
 	closed += other_k + other_u;
 	/* HLT: its own histogram; the last HLT is still in progress */
-	EXPECT_EQ(kt_val(&f->exits, "HLT", 1) - 1,
-		  kt_hist_count(&f->hhist, "exit_hist"));
-	EXPECT_EQ(kt_val(&f->exits, "HLT", 1), kt_val(&f->hlt, "exits", 0));
-	closed += kt_hist_count(&f->hhist, "exit_hist");
-	EXPECT_EQ(kt_val(&f->stats, "exits", 0) - 1, closed);
+	EXPECT_EQ(kvmtrace_val(&f->exits, "HLT", 1) - 1,
+		  kvmtrace_hist_count(&f->hhist, "exit_hist"));
+	EXPECT_EQ(kvmtrace_val(&f->exits, "HLT", 1), kvmtrace_val(&f->hlt, "exits", 0));
+	closed += kvmtrace_hist_count(&f->hhist, "exit_hist");
+	EXPECT_EQ(kvmtrace_val(&f->stats, "exits", 0) - 1, closed);
 
 	/* stats totals agree with the buckets */
 	sum = 0;
 	for (r = 0; r < f->user.n; r++)
 		sum += f->user.l[r].count;
-	EXPECT_EQ(sum, kt_val(&f->stats, "user_exits", 0));
+	EXPECT_EQ(sum, kvmtrace_val(&f->stats, "user_exits", 0));
 	check_buckets(_metadata, "latency", &f->lat, NULL,
-		      kt_val(&f->stats, "exit_ns", 0));
+		      kvmtrace_val(&f->stats, "exit_ns", 0));
 	check_buckets(_metadata, "user_latency", &f->user, NULL,
-		      kt_val(&f->stats, "user_exit_ns", 0));
+		      kvmtrace_val(&f->stats, "user_exit_ns", 0));
 	check_buckets(_metadata, "hlt exit_hist", &f->hhist, "exit_hist",
-		      kt_val(&f->hlt, "exit_ns", 0));
+		      kvmtrace_val(&f->hlt, "exit_ns", 0));
 }
 
 TEST_HARNESS_MAIN

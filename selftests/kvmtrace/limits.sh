@@ -7,81 +7,43 @@
 # overflow is visible.  (The parameters' boundaries: kvmtrace/params; the
 # slow-exit tracepoint: kvmtrace/slow.)
 
-. "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
+# shellcheck source=../lib/kvmtrace.sh
+. "$KVMTUNE_REPO/selftests/lib/kvmtrace.sh"
 
-KO=$KVMTUNE_KMOD/kvmtrace/kvmtrace.ko
-VMLOAD=$KVMTUNE_BUILD/selftests/kvm/vmload
-D=/sys/kernel/debug/kvmtrace
-OUT=$TMPDIR/limits
-mkdir -p "$OUT"
-pids=()
+trap kvmtrace_cleanup EXIT
 
-# shellcheck disable=SC2317 # the EXIT trap
-cleanup() {
-	kill "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
-	rmmod kvmtrace 2>/dev/null
-}
-trap cleanup EXIT
-
-val() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
-
-# start_vm NAME ARGS...: a looping VM in the background, waits until it runs
-start_vm() {
-	local name=$1
-	shift
-	"$VMLOAD" "$@" --seconds 600 --ready-file "$OUT/$name.ready" \
-		>"$OUT/$name.out" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 200); do
-		[ -e "$OUT/$name.ready" ] && return 0
-		sleep 0.1
-	done
-	cat "$OUT/$name.out"
-	kt_fail "VM $name did not start"
-}
-
-vm_name() { awk '$1 == "pid" { print $2 "-" $4 }' "$OUT/$1.ready"; }
-
-stop_vms() {
-	kill "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
-	pids=()
-}
+kvmtrace_test_init "$KVMTRACE_KO" "$KVMTUNE_VMLOAD"
 
 # ---- max_vms ------------------------------------------------------------
-insmod "$KO" max_vms=1 max_vcpus=2 || kt_fail "insmod max_vms=1 max_vcpus=2"
-start_vm a --cpuid 50
-for _ in $(seq 100); do
-	[ "$(val $D/summary vms)" = 1 ] && break
-	sleep 0.1
-done
-kt_expect_eq "vms with VM a" 1 "$(val $D/summary vms)"
-start_vm b --cpuid 50
-sleep 1
-d1=$(val $D/summary dropped_vm_full)
-sleep 1
-d2=$(val $D/summary dropped_vm_full)
+insmod "$KVMTRACE_KO" max_vms=1 max_vcpus=2 || kvmtune_fail "insmod max_vms=1 max_vcpus=2"
+kvmtrace_vm_start a --cpuid 50
+kvmtune_poll_tries 10 kvmtrace_summary_is vms 1
+kvmtune_expect_eq "vms with VM a" 1 "$(kvmtrace_summary vms)"
+kvmtrace_vm_start b --cpuid 50
+kvmtune_sleep 1
+d1=$(kvmtrace_summary dropped_vm_full)
+kvmtune_sleep 1
+d2=$(kvmtrace_summary dropped_vm_full)
 if [ "$d1" -eq 0 ] || [ "$d2" -le "$d1" ]; then
-	kt_fail "VM b's events are not counted as dropped: $d1 -> $d2"
+	kvmtune_fail "VM b's events are not counted as dropped: $d1 -> $d2"
 fi
-kt_expect_eq "vms with the pool full" 1 "$(val $D/summary vms)"
-kt_expect_eq "traced VM" "$(vm_name a)" "$(ls $D/vms)"
+kvmtune_expect_eq "vms with the pool full" 1 "$(kvmtrace_summary vms)"
+kvmtune_expect_eq "traced VM" "$(kvmtrace_vm a)" "$(ls "$KVMTRACE_D/vms")"
 echo "ok: second VM not traced, dropped_vm_full $d1 -> $d2"
-stop_vms
-rmmod kvmtrace || kt_fail "rmmod"
+kvmtrace_vm_end_all
+rmmod kvmtrace || kvmtune_fail "rmmod"
 
 # ---- max_vcpus ----------------------------------------------------------
-insmod "$KO" max_vcpus=2 || kt_fail "insmod max_vcpus=2"
-start_vm c -v 3 --cpuid 50
-sleep 2
-d=$(val $D/summary dropped_vcpu_full)
-[ "$d" -gt 0 ] || kt_fail "third vCPU's events not counted as dropped"
-kt_expect_eq "vcpus with the pool full" 2 "$(val $D/summary vcpus)"
-dirs=("$D"/vms/*/vcpu*)
+insmod "$KVMTRACE_KO" max_vcpus=2 || kvmtune_fail "insmod max_vcpus=2"
+kvmtrace_vm_start c -v 3 --cpuid 50
+kvmtune_sleep 2
+d=$(kvmtrace_summary dropped_vcpu_full)
+[ "$d" -gt 0 ] || kvmtune_fail "third vCPU's events not counted as dropped"
+kvmtune_expect_eq "vcpus with the pool full" 2 "$(kvmtrace_summary vcpus)"
+dirs=("$KVMTRACE_D"/vms/*/vcpu*)
 [ -d "${dirs[0]}" ] || dirs=()
-kt_expect_eq "vCPU dirs" 2 "${#dirs[@]}"
+kvmtune_expect_eq "vCPU dirs" 2 "${#dirs[@]}"
 echo "ok: third vCPU not traced, dropped_vcpu_full $d"
-stop_vms
-rmmod kvmtrace || kt_fail "rmmod"
+kvmtrace_vm_end_all
+rmmod kvmtrace || kvmtune_fail "rmmod"
 exit 0

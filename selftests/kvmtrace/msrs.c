@@ -17,7 +17,7 @@
  *      of two MSRs KVM does not know (each answered with #GP, which the
  *      guest steps over); vCPU 1: an empty script.
  * Each x2APIC setup is 1 RDMSR + 1 WRMSR of IA32_APICBASE and one WRMSR of
- * SPIV, TDCR and LVTT (kvm_util.h). So, exactly (EOI = the interrupts the
+ * SPIV, TDCR and LVTT (guest_routines.h). So, exactly (EOI = the interrupts the
  * guest handled, which the proving ground may duplicate):
  *   vcpu0: 0x1b IA32_APICBASE 2 2, 0x6e0 IA32_TSC_DEADLINE W R,
  *          0x80b X2APIC_EOI <irqs> 0, 0x80f X2APIC_SPIV 2 0,
@@ -32,11 +32,8 @@
  * counts, also for accesses after the table filled up; the 65th's and
  * 66th's writes and reads are exactly msr_lost_writes / msr_lost_reads.
  */
-#include <stdint.h>
-
 #include "kselftest_harness.h"
-#include "kvm_util.h"
-#include "kt_util.h"
+#include "kvmtrace_util.h"
 
 #define RUN_TIMEOUT_MS	60000
 #define K1		5
@@ -47,32 +44,24 @@
 #define NR_U2		2
 #define MSR_TSCDL	0x6e0
 #define MSR_UNKNOWN	0x4b564e00	/* past KVM's own 0x4b564dxx MSRs */
-#define KT_MSR_SLOTS	64
+#define MSR_SLOTS	KVMTRACE_MSR_SLOTS
 
 FIXTURE(msrs) {
 	struct kvm_vm *vm;
-	bool loaded;
-	struct kt_file f;
+	struct kvmtrace_file f;
 };
 
 FIXTURE_SETUP(msrs)
 {
 	self->vm = NULL;
-	self->loaded = false;
-	if (!kvm_available())
-		SKIP(return, "/dev/kvm is missing or not accessible");
-	if (!getenv("KVMTUNE_KMOD"))
-		SKIP(return, "KVMTUNE_KMOD is not set (run in the proving ground)");
-	ASSERT_EQ(0, kt_insmod());
-	self->loaded = true;
+	TEST_REQUIRE(kvmtrace_need_module());
+	kvmtrace_load();
 }
 
 FIXTURE_TEARDOWN(msrs)
 {
-	if (self->vm)
-		kvm_vm_destroy(self->vm);
-	if (self->loaded)
-		kt_rmmod();
+	kvm_vm_destroy(self->vm);
+	kvmtrace_unload();
 }
 
 struct msr_row {
@@ -81,38 +70,22 @@ struct msr_row {
 	u64 writes, reads;
 };
 
-static void run(struct __test_metadata *_metadata, struct kvm_vm *vm)
-{
-	unsigned int i;
-	int ret;
-
-	ret = kvm_vm_run(vm, NULL, NULL, RUN_TIMEOUT_MS);
-	for (i = 0; i < kvm_vm_nr_vcpus(vm); i++) {
-		struct kvm_vcpu *vcpu = kvm_vm_vcpu(vm, i);
-
-		if (vcpu->failed)
-			TH_LOG("vcpu %u: %s", i, vcpu->err);
-		EXPECT_TRUE(vcpu->done);
-	}
-	ASSERT_EQ(0, ret);
-}
-
 /* Exactly the rows @want, in index order; returns the sum of all counts. */
 static u64 check_msrs(struct __test_metadata *_metadata, const char *path,
-		      struct kt_file *f, const struct msr_row *want,
+		      struct kvmtrace_file *f, const struct msr_row *want,
 		      unsigned int n)
 {
 	char key[16];
 	u64 sum = 0;
 	int i;
 
-	ASSERT_EQ(0, kt_read(path, f)) TH_LOG("%s", path);
+	kvmtrace_read(path, f);
 	for (i = 0; i < f->n; i++)
 		TH_LOG("%s: %s %s %llu %llu", path, f->row[i].key,
 		       f->row[i].name, f->row[i].v[0], f->row[i].v[1]);
 	EXPECT_EQ((int)n, f->n) TH_LOG("%s: row count", path);
 	for (i = 0; i < f->n && i < (int)n; i++) {
-		const struct kt_row *r = &f->row[i];
+		const struct kvmtrace_row *r = &f->row[i];
 
 		snprintf(key, sizeof(key), "0x%x", want[i].index);
 		EXPECT_STREQ(key, r->key);
@@ -131,16 +104,16 @@ static void check_scope(struct __test_metadata *_metadata,
 			struct kvm_vm *vm, int vcpu, u64 counted,
 			u64 lost_w, u64 lost_r)
 {
-	struct kt_file *f = malloc(sizeof(*f));
+	struct kvmtrace_file *f = malloc(sizeof(*f));
 	char path[512];
 
 	ASSERT_NE(NULL, f);
-	kt_path(path, sizeof(path), vm, vcpu, "stats");
-	EXPECT_EQ(lost_w, kt_get(path, "msr_lost_writes")) TH_LOG("%s", path);
-	EXPECT_EQ(lost_r, kt_get(path, "msr_lost_reads")) TH_LOG("%s", path);
-	kt_path(path, sizeof(path), vm, vcpu, "exits");
-	EXPECT_EQ(0, kt_read(path, f));
-	EXPECT_EQ(counted + lost_w + lost_r, kt_val(f, "MSR", 1))
+	kvmtrace_path(path, sizeof(path), vm, vcpu, "stats");
+	EXPECT_EQ(lost_w, kvmtrace_get(path, "msr_lost_writes")) TH_LOG("%s", path);
+	EXPECT_EQ(lost_r, kvmtrace_get(path, "msr_lost_reads")) TH_LOG("%s", path);
+	kvmtrace_path(path, sizeof(path), vm, vcpu, "exits");
+	kvmtrace_read(path, f);
+	EXPECT_EQ(counted + lost_w + lost_r, kvmtrace_val(f, "MSR", 1))
 		TH_LOG("%s: MSR exits", path);
 	free(f);
 }
@@ -171,33 +144,33 @@ TEST_F_TIMEOUT(msrs, names_and_counts, 120)
 	char path[512];
 
 	self->vm = kvm_vm_create(&opts);
-	ASSERT_NE(NULL, self->vm);
 	v0 = kvm_vm_vcpu(self->vm, 0);
 	v1 = kvm_vm_vcpu(self->vm, 1);
 
-	ASSERT_EQ(0, kvm_vcpu_set_wakeup(v0, &timer));
-	ASSERT_EQ(0, kvm_vcpu_set_wakeup(v1, &idle));
-	run(_metadata, self->vm);
-	ASSERT_EQ(0, kvm_vcpu_guest_result(v0, &res));
+	/* kvm_vm_run() asserts that every vCPU ended with its "out" to DONE */
+	kvm_vcpu_set_wakeup(v0, &timer);
+	kvm_vcpu_set_wakeup(v1, &idle);
+	kvm_vm_run(self->vm, NULL, NULL, RUN_TIMEOUT_MS);
+	res = kvm_vcpu_guest_result(v0);
 	EXPECT_EQ((u32)K1, res.hlts + res.hlt_skips);
 	eoi += res.irqs;	/* every handler run writes EOI once */
-	ASSERT_EQ(0, kvm_vcpu_guest_result(v1, &res));
+	res = kvm_vcpu_guest_result(v1);
 	EXPECT_EQ(0U, res.irqs);
 
-	ASSERT_EQ(0, kvm_vcpu_set_wakeup(v0, &recv));
-	ASSERT_EQ(0, kvm_vcpu_set_wakeup(v1, &send));
-	run(_metadata, self->vm);
-	ASSERT_EQ(0, kvm_vcpu_guest_result(v0, &res));
+	kvm_vcpu_set_wakeup(v0, &recv);
+	kvm_vcpu_set_wakeup(v1, &send);
+	kvm_vm_run(self->vm, NULL, NULL, RUN_TIMEOUT_MS);
+	res = kvm_vcpu_guest_result(v0);
 	EXPECT_EQ((u32)K2, res.hlts + res.hlt_skips);
 	eoi += res.irqs;
-	ASSERT_EQ(0, kvm_vcpu_guest_result(v1, &res));
+	res = kvm_vcpu_guest_result(v1);
 	EXPECT_EQ((u32)K2, res.ipis_sent);
 	EXPECT_EQ(0U, res.irqs);
 
-	ASSERT_EQ(0, kvm_vcpu_set_script(v0, script, ARRAY_SIZE(script), 1));
-	ASSERT_EQ(0, kvm_vcpu_set_script(v1, NULL, 0, 1));
-	run(_metadata, self->vm);
-	ASSERT_EQ(0, kvm_vcpu_guest_result(v0, &res));
+	kvm_vcpu_set_script(v0, script, ARRAY_SIZE(script), 1);
+	kvm_vcpu_set_script(v1, NULL, 0, 1);
+	kvm_vm_run(self->vm, NULL, NULL, RUN_TIMEOUT_MS);
+	res = kvm_vcpu_guest_result(v0);
 	/* KVM answers unknown MSRs with #GP; IA32_TSC_DEADLINE it knows */
 	EXPECT_EQ((u32)(NR_U + NR_U2), res.gp);
 
@@ -233,15 +206,15 @@ TEST_F_TIMEOUT(msrs, names_and_counts, 120)
 			{ MSR_UNKNOWN + 1, "-", NR_U2, 0 },
 		};
 
-		kt_path(path, sizeof(path), self->vm, 1, "msrs");
-		ASSERT_TRUE(kt_wait_path(path, 2000));
-		kt_path(path, sizeof(path), self->vm, 0, "msrs");
+		kvmtrace_path(path, sizeof(path), self->vm, 1, "msrs");
+		ASSERT_TRUE(test_wait_path(path, 2000));
+		kvmtrace_path(path, sizeof(path), self->vm, 0, "msrs");
 		sum0 = check_msrs(_metadata, path, &self->f, want0,
 				  ARRAY_SIZE(want0));
-		kt_path(path, sizeof(path), self->vm, 1, "msrs");
+		kvmtrace_path(path, sizeof(path), self->vm, 1, "msrs");
 		sum1 = check_msrs(_metadata, path, &self->f, want1,
 				  ARRAY_SIZE(want1));
-		kt_path(path, sizeof(path), self->vm, -1, "msrs");
+		kvmtrace_path(path, sizeof(path), self->vm, -1, "msrs");
 		sumvm = check_msrs(_metadata, path, &self->f, wantvm,
 				   ARRAY_SIZE(wantvm));
 	}
@@ -265,15 +238,15 @@ static unsigned int nr_reads(unsigned int i)
 TEST_F_TIMEOUT(msrs, overflow, 120)
 {
 	struct kvm_vm_opts opts = { .nr_vcpus = 1, .mode = KVM_MODE_LONG64 };
-	struct kvm_guest_op script[2 * KT_MSR_SLOTS + 8];
-	struct msr_row want[KT_MSR_SLOTS];
+	struct kvm_guest_op script[2 * MSR_SLOTS + 8];
+	struct msr_row want[MSR_SLOTS];
 	struct kvm_guest_result res;
 	unsigned int i, n = 0, faults = 0;
 	u64 sum, lost_w, lost_r;
 	char path[512];
 
 	memset(script, 0, sizeof(script));
-	for (i = 0; i < KT_MSR_SLOTS; i++) {
+	for (i = 0; i < MSR_SLOTS; i++) {
 		want[i].index = MSR_UNKNOWN + i;
 		want[i].name = "-";
 		want[i].writes = nr_writes(i);
@@ -308,20 +281,19 @@ TEST_F_TIMEOUT(msrs, overflow, 120)
 		faults += script[i].count;
 
 	self->vm = kvm_vm_create(&opts);
-	ASSERT_NE(NULL, self->vm);
-	ASSERT_EQ(0, kvm_vcpu_set_script(kvm_vm_vcpu(self->vm, 0), script, n, 1));
-	run(_metadata, self->vm);
-	ASSERT_EQ(0, kvm_vcpu_guest_result(kvm_vm_vcpu(self->vm, 0), &res));
+	kvm_vcpu_set_script(kvm_vm_vcpu(self->vm, 0), script, n, 1);
+	kvm_vm_run(self->vm, NULL, NULL, RUN_TIMEOUT_MS);
+	res = kvm_vcpu_guest_result(kvm_vm_vcpu(self->vm, 0));
 	/* every access was an exit that KVM answered with #GP */
 	EXPECT_EQ(faults, res.gp);
 
-	kt_path(path, sizeof(path), self->vm, 0, "msrs");
-	ASSERT_TRUE(kt_wait_path(path, 2000));
-	sum = check_msrs(_metadata, path, &self->f, want, KT_MSR_SLOTS);
+	kvmtrace_path(path, sizeof(path), self->vm, 0, "msrs");
+	ASSERT_TRUE(test_wait_path(path, 2000));
+	sum = check_msrs(_metadata, path, &self->f, want, MSR_SLOTS);
 	check_scope(_metadata, self->vm, 0, sum, lost_w, lost_r);
 	EXPECT_EQ((u64)faults, sum + lost_w + lost_r);
-	kt_path(path, sizeof(path), self->vm, -1, "msrs");
-	sum = check_msrs(_metadata, path, &self->f, want, KT_MSR_SLOTS);
+	kvmtrace_path(path, sizeof(path), self->vm, -1, "msrs");
+	sum = check_msrs(_metadata, path, &self->f, want, MSR_SLOTS);
 	check_scope(_metadata, self->vm, -1, sum, lost_w, lost_r);
 }
 

@@ -7,13 +7,14 @@
 #  - its format file has the documented fields and types;
 #  - the load parameter slow_ns=T sets the initial threshold: it reads back
 #    in control and summary, and is obeyed by a running VM (in-kernel
-#    irqchip, 300 us timer HLTs, PIO and MMIO to userspace, CPUID, x2APIC
+#    irqchip, timer HLTs, PIO and MMIO to userspace, CPUID, x2APIC
 #    MSRs): every event lasts >= T, events = stats slow + user_slow of the
 #    VM and of each vCPU ("in kernel" = slow, "in user" = user_slow), and
 #    since T is a power of two, so a histogram bucket is either all below
 #    or all above it, slow = the latency counts of the buckets >= T and
 #    user_slow the same for user_latency, exactly;
-#  - HLT exits are never reported, although each lasts about 300 us > T;
+#  - HLT exits are never reported, although each lasts longer than T
+#    (timer HLTs of 8 T, at least 300 us);
 #  - "slow_ns 0" silences it: no event while the VM runs, slow and
 #    user_slow frozen; "slow_ns T" through control brings events back;
 #  - slow_ns=1 and a VM of two vCPUs without irqchip doing a known number
@@ -28,20 +29,13 @@
 #    and isa is 2 (an event filter "isa == 2" drops anything else, which
 #    the exact counts would notice).
 
-. "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
-# shellcheck source=kt_lib.sh
-. "$KVMTUNE_REPO/selftests/kvmtrace/kt_lib.sh"
+# shellcheck source=../lib/kvmtrace.sh
+. "$KVMTUNE_REPO/selftests/lib/kvmtrace.sh"
 
-trap kt_cleanup EXIT
+trap kvmtrace_cleanup EXIT
 
-[ -c /dev/kvm ] || kt_skip "/dev/kvm"
-[ -f "$KT_KO" ] || kt_fail "$KT_KO missing (make kmod-line)"
-[ -x "$KT_VMLOAD" ] || kt_fail "$KT_VMLOAD missing (make selftests)"
-VMLOOP=$KVMTUNE_BUILD/selftests/kvmtrace/vmloop
-[ -x "$VMLOOP" ] || kt_fail "$VMLOOP missing (make selftests)"
-kt_loaded kvmtrace && rmmod kvmtrace
+kvmtrace_test_init "$KVMTRACE_KO" "$KVMTUNE_VMLOAD" "$KVMTUNE_VMLOOP"
 
-T=32768		# 2^15 ns
 
 # hist_from FILE LO [PREFIX]: counts of FILE's histogram lines with lo_ns >= LO
 hist_from() {
@@ -72,115 +66,142 @@ ev_count() {
 		END { print n + 0 }' "$1"
 }
 
+# ---- T --------------------------------------------------------------------
+# T must split the in-kernel exits of the VM below: some faster, some
+# slower. Under icount shift=auto guest time per instruction grows with
+# the host's load, and a fixed 32 us was once slower than every exit. So
+# T is the power of two that ends the bucket of the median in-kernel exit
+# of a calibration run of the same VM: at least half its exits are faster.
+# Timer HLTs last 8 T (at least 300 us), so that they are all slower.
+kvmtune_step "calibrate T"
+insmod "$KVMTRACE_KO" || kvmtune_fail "insmod"
+kvmtrace_vm_start cal -v 2 -i --hlt 5 --hlt-ns 300000 --pio 10 --mmio 10 --cpuid 10
+cal=$(kvmtrace_vm cal)
+kvmtune_poll_tries 10 test -d "$KVMTRACE_D/vms/$cal/vcpu1" || kvmtune_fail "VM $cal not traced"
+kvmtune_sleep 1
+kvmtrace_vm_stop cal
+T=$(awk '{ n[$(NF - 1) + 0] += $NF; all += $NF }
+	END {
+		# the buckets start at 0 and at powers of two
+		for (lo = 0; all && lo <= 2 ^ 40; lo = lo ? 2 * lo : 1) {
+			sum += n[lo]
+			if (2 * sum >= all) { print (lo ? 2 * lo : 2); exit }
+		}
+	}' "$KVMTRACE_D/vms/$cal/latency")
+kvmtrace_vm_end cal
+rmmod kvmtrace || kvmtune_fail "rmmod"
+[[ $T =~ ^[0-9]+$ ]] || kvmtune_fail "no in-kernel exit to calibrate T with"
+hlt_ns=$((8 * T > 300000 ? 8 * T : 300000))
+echo "T = $T ns (median in-kernel exit below it), timer HLTs of $hlt_ns ns"
+
 # ---- the format ------------------------------------------------------------
-dmesg -C
-kt_step "insmod slow_ns=$T, the format"
-insmod "$KT_KO" slow_ns=$T || kt_fail "insmod slow_ns=$T"
-[ -f "$KT_EV/format" ] || kt_fail "no tracepoint kvmtrace:kvmtrace_slow_exit"
+kvmtune_step "insmod slow_ns=$T, the format"
+insmod "$KVMTRACE_KO" slow_ns="$T" || kvmtune_fail "insmod slow_ns=$T"
+[ -f "$KVMTRACE_EV/format" ] || kvmtune_fail "no tracepoint kvmtrace:kvmtrace_slow_exit"
 for f in 'char vm\[[0-9]+\]' 'char reason_name\[[0-9]+\]' 'pid_t pid' 'int vcpu_id' \
 	 'u32 isa' 'u32 reason' 'u64 duration_ns' 'bool user'; do
-	grep -Eq "field:$f;" "$KT_EV/format" ||
-		{ cat "$KT_EV/format"; kt_fail "format: no field '$f'"; }
+	grep -Eq "field:$f;" "$KVMTRACE_EV/format" ||
+		{ cat "$KVMTRACE_EV/format"; kvmtune_fail "format: no field '$f'"; }
 done
 echo "ok: format has the documented fields"
 
 # ---- slow_ns=T from the load parameter ----------------------------------------
-kt_step "slow_ns=$T obeyed"
-kt_expect_eq "control slow_ns" $T "$(kt_val "$KT_D/control" slow_ns)"
-kt_expect_eq "summary slow_ns" $T "$(kt_summary slow_ns)"
-kt_trace_start
-kt_vm_start a -v 2 -i --hlt 5 --hlt-ns 300000 --pio 10 --mmio 10 --cpuid 10
-a=$(kt_vm a)
-kt_wait_for 10 test -d "$KT_D/vms/$a/vcpu1" || kt_fail "VM $a not traced"
-kt_sleep 2
-kt_vm_stop a
-kt_trace_stop "$KT_OUT/events"
-ev_summary "$a" $T "$KT_OUT/events" >"$KT_OUT/sum"
-cat "$KT_OUT/sum"
-grep '^BAD' "$KT_OUT/sum" && kt_fail "events not in the format, or shorter than $T ns"
-d=$KT_D/vms/$a
-kt_expect_eq "events of other VMs" 0 "$(grep -vc "^vm $a " "$KT_OUT/events")"
+kvmtune_step "slow_ns=$T obeyed"
+kvmtune_expect_eq "control slow_ns" "$T" "$(kvmtrace_val "$KVMTRACE_D/control" slow_ns)"
+kvmtune_expect_eq "summary slow_ns" "$T" "$(kvmtrace_summary slow_ns)"
+kvmtrace_trace_start
+kvmtrace_vm_start a -v 2 -i --hlt 5 --hlt-ns "$hlt_ns" --pio 10 --mmio 10 --cpuid 10
+a=$(kvmtrace_vm a)
+kvmtune_poll_tries 10 test -d "$KVMTRACE_D/vms/$a/vcpu1" || kvmtune_fail "VM $a not traced"
+kvmtune_sleep 2
+kvmtrace_vm_stop a
+kvmtrace_trace_stop "$KVMTRACE_OUT/events"
+ev_summary "$a" "$T" "$KVMTRACE_OUT/events" >"$KVMTRACE_OUT/sum"
+cat "$KVMTRACE_OUT/sum"
+grep '^BAD' "$KVMTRACE_OUT/sum" && kvmtune_fail "events not in the format, or shorter than $T ns"
+d=$KVMTRACE_D/vms/$a
+kvmtune_expect_eq "events of other VMs" 0 "$(grep -vc "^vm $a " "$KVMTRACE_OUT/events")"
 total=0
 for v in 0 1; do
-	k=$(awk -v v=$v '$1 == v && $4 == "kernel" { n += $5 } END { print n + 0 }' "$KT_OUT/sum")
-	u=$(awk -v v=$v '$1 == v && $4 == "user" { n += $5 } END { print n + 0 }' "$KT_OUT/sum")
+	k=$(awk -v v=$v '$1 == v && $4 == "kernel" { n += $5 } END { print n + 0 }' "$KVMTRACE_OUT/sum")
+	u=$(awk -v v=$v '$1 == v && $4 == "user" { n += $5 } END { print n + 0 }' "$KVMTRACE_OUT/sum")
 	s=$d/vcpu$v
-	kt_expect_eq "vcpu$v slow = events in kernel" "$k" "$(kt_val "$s/stats" slow)"
-	kt_expect_eq "vcpu$v user_slow = events in user" "$u" "$(kt_val "$s/stats" user_slow)"
-	kt_expect_eq "vcpu$v slow = latency counts >= $T ns" \
-		"$(hist_from "$s/latency" $T)" "$k"
-	kt_expect_eq "vcpu$v user_slow = user_latency counts >= $T ns" \
-		"$(hist_from "$s/user_latency" $T)" "$u"
-	kt_expect_eq "vcpu$v HLT events" 0 "$(ev_count "$KT_OUT/sum" $v HLT kernel)"
-	long=$(hist_from "$s/hlt" $T exit_hist)
-	[ "$long" -gt 0 ] || kt_fail "vcpu$v: no HLT exit of $T ns or more"
+	kvmtune_expect_eq "vcpu$v slow = events in kernel" "$k" "$(kvmtrace_val "$s/stats" slow)"
+	kvmtune_expect_eq "vcpu$v user_slow = events in user" "$u" "$(kvmtrace_val "$s/stats" user_slow)"
+	kvmtune_expect_eq "vcpu$v slow = latency counts >= $T ns" \
+		"$(hist_from "$s/latency" "$T")" "$k"
+	kvmtune_expect_eq "vcpu$v user_slow = user_latency counts >= $T ns" \
+		"$(hist_from "$s/user_latency" "$T")" "$u"
+	kvmtune_expect_eq "vcpu$v HLT events" 0 "$(ev_count "$KVMTRACE_OUT/sum" $v HLT kernel)"
+	long=$(hist_from "$s/hlt" "$T" exit_hist)
+	[ "$long" -gt 0 ] || kvmtune_fail "vcpu$v: no HLT exit of $T ns or more"
 	fast=$(hist_from "$s/latency" 0)
-	[ "$fast" -gt "$k" ] || kt_fail "vcpu$v: all $fast exits in kernel slow: T discriminates nothing"
+	[ "$fast" -gt "$k" ] || kvmtune_fail "vcpu$v: all $fast exits in kernel slow: T discriminates nothing"
 	echo "ok: vcpu$v: $k of $fast exits in kernel and $u in user slow; $long HLT exits >= $T ns, none reported"
 	total=$((total + k + u))
 done
-kt_expect_eq "VM slow + user_slow = its events" $total \
-	$(($(kt_val "$d/stats" slow) + $(kt_val "$d/stats" user_slow)))
-[ "$total" -gt 0 ] || kt_fail "no slow exit at all"
+kvmtune_expect_eq "VM slow + user_slow = its events" $total \
+	$(($(kvmtrace_val "$d/stats" slow) + $(kvmtrace_val "$d/stats" user_slow)))
+[ "$total" -gt 0 ] || kvmtune_fail "no slow exit at all"
 
 # ---- slow_ns 0 silences it; slow_ns T through control --------------------------------
-kt_step "slow_ns 0, then slow_ns $T"
-kt_ctl 'slow_ns 0' || kt_fail "slow_ns 0 rejected"
-kt_expect_eq "summary slow_ns" 0 "$(kt_summary slow_ns)"
-s0=$(kt_val "$d/stats" slow)
-u0=$(kt_val "$d/stats" user_slow)
-e0=$(kt_val "$d/stats" exits)
-kt_trace_start
-kt_vm_cont a
-kt_sleep 1
-kt_vm_stop a
-kt_trace_stop "$KT_OUT/events"
-e1=$(kt_val "$d/stats" exits)
-[ "$e1" -gt "$e0" ] || kt_fail "VM $a did not run: exits $e0 -> $e1"
-kt_expect_eq "events with slow_ns 0 ($((e1 - e0)) exits)" 0 "$(wc -l <"$KT_OUT/events")"
-kt_expect_eq "slow with slow_ns 0" "$s0" "$(kt_val "$d/stats" slow)"
-kt_expect_eq "user_slow with slow_ns 0" "$u0" "$(kt_val "$d/stats" user_slow)"
+kvmtune_step "slow_ns 0, then slow_ns $T"
+kvmtrace_ctl 'slow_ns 0' || kvmtune_fail "slow_ns 0 rejected"
+kvmtune_expect_eq "summary slow_ns" 0 "$(kvmtrace_summary slow_ns)"
+s0=$(kvmtrace_val "$d/stats" slow)
+u0=$(kvmtrace_val "$d/stats" user_slow)
+e0=$(kvmtrace_val "$d/stats" exits)
+kvmtrace_trace_start
+kvmtrace_vm_cont a
+kvmtune_sleep 1
+kvmtrace_vm_stop a
+kvmtrace_trace_stop "$KVMTRACE_OUT/events"
+e1=$(kvmtrace_val "$d/stats" exits)
+[ "$e1" -gt "$e0" ] || kvmtune_fail "VM $a did not run: exits $e0 -> $e1"
+kvmtune_expect_eq "events with slow_ns 0 ($((e1 - e0)) exits)" 0 "$(wc -l <"$KVMTRACE_OUT/events")"
+kvmtune_expect_eq "slow with slow_ns 0" "$s0" "$(kvmtrace_val "$d/stats" slow)"
+kvmtune_expect_eq "user_slow with slow_ns 0" "$u0" "$(kvmtrace_val "$d/stats" user_slow)"
 
-kt_ctl "slow_ns $T" || kt_fail "slow_ns $T rejected"
-kt_trace_start
-kt_vm_cont a
-kt_sleep 1
-kt_vm_stop a
-kt_trace_stop "$KT_OUT/events"
-n=$(grep -c "^vm $a " "$KT_OUT/events")
-[ "$n" -gt 0 ] || kt_fail "no events after slow_ns $T"
-kt_expect_eq "events since slow_ns $T = slow + user_slow since" "$n" \
-	$(($(kt_val "$d/stats" slow) + $(kt_val "$d/stats" user_slow) - s0 - u0))
-kt_vm_end a
+kvmtrace_ctl "slow_ns $T" || kvmtune_fail "slow_ns $T rejected"
+kvmtrace_trace_start
+kvmtrace_vm_cont a
+kvmtune_sleep 1
+kvmtrace_vm_stop a
+kvmtrace_trace_stop "$KVMTRACE_OUT/events"
+n=$(grep -c "^vm $a " "$KVMTRACE_OUT/events")
+[ "$n" -gt 0 ] || kvmtune_fail "no events after slow_ns $T"
+kvmtune_expect_eq "events since slow_ns $T = slow + user_slow since" "$n" \
+	$(($(kvmtrace_val "$d/stats" slow) + $(kvmtrace_val "$d/stats" user_slow) - s0 - u0))
+kvmtrace_vm_end a
 
 # ---- slow_ns=1, exactly known exits --------------------------------------------
-kt_step "slow_ns 1, known exits"
+kvmtune_step "slow_ns 1, known exits"
 R=3
-kt_ctl 'slow_ns 1' || kt_fail "slow_ns 1 rejected"
-KT_FILTER="isa == 2" kt_trace_start
+kvmtrace_ctl 'slow_ns 1' || kvmtune_fail "slow_ns 1 rejected"
+KVMTRACE_FILTER="isa == 2" kvmtrace_trace_start
 # R exactly checked rounds of a known workload on each vCPU, then the VM
 # stays, its vCPUs out of KVM_RUN
-"$VMLOOP" hold $R >"$KT_OUT/c.out" 2>&1 &
+"$KVMTUNE_VMLOOP" hold $R >"$KVMTRACE_OUT/c.out" 2>&1 &
 hold=$!
-# shellcheck disable=SC2317 # called through kt_wait_for
-held() { grep -q '^held ' "$KT_OUT/c.out"; }
-kt_wait_for 60 held || { cat "$KT_OUT/c.out"; kt_fail "vmloop hold $R did not finish its rounds"; }
-kt_trace_stop "$KT_OUT/events"
-c=$(kt_val "$KT_OUT/c.out" vm)
-ev_summary "$c" 1 "$KT_OUT/events" >"$KT_OUT/sum"
-cat "$KT_OUT/sum"
-grep '^BAD' "$KT_OUT/sum" && kt_fail "events not in the format"
+# shellcheck disable=SC2317 # called through kvmtune_poll_tries
+held() { grep -q '^held ' "$KVMTRACE_OUT/c.out"; }
+kvmtune_poll_tries 60 held || { cat "$KVMTRACE_OUT/c.out"; kvmtune_fail "vmloop hold $R did not finish its rounds"; }
+kvmtrace_trace_stop "$KVMTRACE_OUT/events"
+c=$(kvmtrace_val "$KVMTRACE_OUT/c.out" vm)
+ev_summary "$c" 1 "$KVMTRACE_OUT/events" >"$KVMTRACE_OUT/sum"
+cat "$KVMTRACE_OUT/sum"
+grep '^BAD' "$KVMTRACE_OUT/sum" && kvmtune_fail "events not in the format"
 # every name belongs to its code (SVM_EXIT_*), and only these occur
 while read -r v name code where cnt; do
 	case $name:$code in
 	CPUID:0x72 | IOIO:0x7b | NPF:0x400 | INTR:0x60) ;;
-	*) kt_fail "vcpu$v: $cnt unexpected events $name $code in $where" ;;
+	*) kvmtune_fail "vcpu$v: $cnt unexpected events $name $code in $where" ;;
 	esac
 	case $where:$name in
 	kernel:CPUID | kernel:NPF | kernel:INTR | user:IOIO | user:NPF) ;;
-	*) kt_fail "vcpu$v: $cnt events $name in $where" ;;
+	*) kvmtune_fail "vcpu$v: $cnt events $name in $where" ;;
 	esac
-done <"$KT_OUT/sum"
+done <"$KVMTRACE_OUT/sum"
 
 # lat_summary VCPU FILE WHERE: "VCPU NAME CODE WHERE COUNT" from a latency
 # file, without bucket 0 (0-1 ns: spans the clock saw run backwards count
@@ -197,35 +218,35 @@ zero_spans() {
 }
 
 for v in 0 1; do
-	read -r _ _ _ N _ M _ J _ K < <(grep "^vcpu $v " "$KT_OUT/c.out")
-	d=$KT_D/vms/$c/vcpu$v
+	read -r _ _ _ N _ M _ J _ K < <(grep "^vcpu $v " "$KVMTRACE_OUT/c.out")
+	d=$KVMTRACE_D/vms/$c/vcpu$v
 	# the workload's exits, exactly (the last "out" to the done port
 	# is the exit in progress)
-	kt_expect_eq "vcpu$v CPUID exits" $((R * J)) "$(kt_exits "$d/exits" CPUID)"
-	kt_expect_eq "vcpu$v IOIO exits" $((R * (N + 1))) "$(kt_exits "$d/exits" IOIO)"
-	kt_expect_eq "vcpu$v HLT exits" $((R * K)) "$(kt_exits "$d/exits" HLT)"
-	kt_expect_eq "vcpu$v npf mmio" $((R * M)) "$(kt_val "$d/npf" mmio)"
+	kvmtune_expect_eq "vcpu$v CPUID exits" $((R * J)) "$(kvmtrace_exits "$d/exits" CPUID)"
+	kvmtune_expect_eq "vcpu$v IOIO exits" $((R * (N + 1))) "$(kvmtrace_exits "$d/exits" IOIO)"
+	kvmtune_expect_eq "vcpu$v HLT exits" $((R * K)) "$(kvmtrace_exits "$d/exits" HLT)"
+	kvmtune_expect_eq "vcpu$v npf mmio" $((R * M)) "$(kvmtrace_val "$d/npf" mmio)"
 	# events: one per exit in the latency files but bucket 0
 	{ lat_summary $v "$d/latency" kernel; lat_summary $v "$d/user_latency" user; } |
-		sort >"$KT_OUT/lat"
-	kt_expect_eq "vcpu$v events = exits in latency and user_latency" \
-		"$(cat "$KT_OUT/lat")" "$(grep "^$v " "$KT_OUT/sum")"
+		sort >"$KVMTRACE_OUT/lat"
+	kvmtune_expect_eq "vcpu$v events = exits in latency and user_latency" \
+		"$(cat "$KVMTRACE_OUT/lat")" "$(grep "^$v " "$KVMTRACE_OUT/sum")"
 	# ... and so one per exit of the workload
-	kt_expect_eq "vcpu$v CPUID events in kernel (+ 0 ns)" $((R * J)) \
-		$(($(ev_count "$KT_OUT/sum" $v CPUID kernel) + $(zero_spans "$d/latency" CPUID)))
-	kt_expect_eq "vcpu$v IOIO events in user (+ 0 ns)" $((R * (N + 1) - 1)) \
-		$(($(ev_count "$KT_OUT/sum" $v IOIO user) + $(zero_spans "$d/user_latency" IOIO)))
-	kt_expect_eq "vcpu$v NPF events in user (+ 0 ns), the MMIO stores" $((R * M)) \
-		$(($(ev_count "$KT_OUT/sum" $v NPF user) + $(zero_spans "$d/user_latency" NPF)))
+	kvmtune_expect_eq "vcpu$v CPUID events in kernel (+ 0 ns)" $((R * J)) \
+		$(($(ev_count "$KVMTRACE_OUT/sum" $v CPUID kernel) + $(zero_spans "$d/latency" CPUID)))
+	kvmtune_expect_eq "vcpu$v IOIO events in user (+ 0 ns)" $((R * (N + 1) - 1)) \
+		$(($(ev_count "$KVMTRACE_OUT/sum" $v IOIO user) + $(zero_spans "$d/user_latency" IOIO)))
+	kvmtune_expect_eq "vcpu$v NPF events in user (+ 0 ns), the MMIO stores" $((R * M)) \
+		$(($(ev_count "$KVMTRACE_OUT/sum" $v NPF user) + $(zero_spans "$d/user_latency" NPF)))
 	echo "vcpu$v: $(zero_spans "$d/latency") + $(zero_spans "$d/user_latency") exits of 0 ns"
-	kt_expect_eq "vcpu$v slow" "$(awk '$4 == "kernel" { n += $5 } END { print n + 0 }' "$KT_OUT/lat")" \
-		"$(kt_val "$d/stats" slow)"
-	kt_expect_eq "vcpu$v user_slow" "$(awk '$4 == "user" { n += $5 } END { print n + 0 }' "$KT_OUT/lat")" \
-		"$(kt_val "$d/stats" user_slow)"
+	kvmtune_expect_eq "vcpu$v slow" "$(awk '$4 == "kernel" { n += $5 } END { print n + 0 }' "$KVMTRACE_OUT/lat")" \
+		"$(kvmtrace_val "$d/stats" slow)"
+	kvmtune_expect_eq "vcpu$v user_slow" "$(awk '$4 == "user" { n += $5 } END { print n + 0 }' "$KVMTRACE_OUT/lat")" \
+		"$(kvmtrace_val "$d/stats" user_slow)"
 	echo "ok: vcpu$v: no HLT event for its $((R * K)) HLT exits"
 done
 kill -TERM "$hold"
-wait "$hold" || { cat "$KT_OUT/c.out"; kt_fail "vmloop hold failed"; }
-kt_step end
+wait "$hold" || { cat "$KVMTRACE_OUT/c.out"; kvmtune_fail "vmloop hold failed"; }
+kvmtune_step end
 echo "kvmtrace/slow: all checks passed"
 exit 0

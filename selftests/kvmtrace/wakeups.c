@@ -24,8 +24,7 @@
  * "other".
  */
 #include "kselftest_harness.h"
-#include "kvm_util.h"
-#include "kt_util.h"
+#include "kvmtrace_util.h"
 
 #define NR_HLTS		20
 #define TIMER_NS	2000000
@@ -33,7 +32,6 @@
 
 FIXTURE(wakeups) {
 	struct kvm_vm *vm;
-	bool loaded;
 };
 
 FIXTURE_SETUP(wakeups)
@@ -54,76 +52,52 @@ FIXTURE_SETUP(wakeups)
 	};
 
 	self->vm = NULL;
-	self->loaded = false;
-	if (!kvm_available())
-		SKIP(return, "/dev/kvm is missing or not accessible");
-	if (!getenv("KVMTUNE_KMOD"))
-		SKIP(return, "KVMTUNE_KMOD is not set (run in the proving ground)");
-	ASSERT_EQ(0, kt_insmod());
-	self->loaded = true;
-
+	TEST_REQUIRE(kvmtrace_need_module());
+	kvmtrace_load();
 	self->vm = kvm_vm_create(&opts);
-	ASSERT_NE(NULL, self->vm);
-	ASSERT_EQ(0, kvm_vcpu_set_wakeup(kvm_vm_vcpu(self->vm, 0), &timer));
-	ASSERT_EQ(0, kvm_vcpu_set_wakeup(kvm_vm_vcpu(self->vm, 1), &idle));
+	kvm_vcpu_set_wakeup(kvm_vm_vcpu(self->vm, 0), &timer);
+	kvm_vcpu_set_wakeup(kvm_vm_vcpu(self->vm, 1), &idle);
 }
 
 FIXTURE_TEARDOWN(wakeups)
 {
-	if (self->vm)
-		kvm_vm_destroy(self->vm);
-	if (self->loaded)
-		kt_rmmod();
+	kvm_vm_destroy(self->vm);
+	kvmtrace_unload();
 }
 
+/* <name> <kind> <target> <state> <hits> <nmissed> <errno>: the hits */
 static unsigned long long probe_hits(const char *hook)
 {
-	struct kt_file f;
-	const struct kt_row *r;
-
-	if (kt_read(KT_DIR "/probes", &f))
-		return ~0ULL;
-	r = kt_find(&f, hook);
-	/* <name> <kind> <target> <state> <hits> <nmissed> <errno> */
-	return r && r->nv >= 1 ? r->v[0] : ~0ULL;
+	return kvmtrace_get(KVMTRACE_DIR "/probes", hook);
 }
 
 TEST_F_TIMEOUT(wakeups, timer_wakes_halted_vcpu, 150)
 {
 	struct kvm_guest_result res;
 	char dir[256], path[320];
-	u64 other0, other1, piw0, piw1, vm_other, halt_wakeup = ~0ULL;
-	unsigned int i;
-	int ret;
+	u64 other0, other1, piw0, piw1, vm_other, halt_wakeup;
 
-	ret = kvm_vm_run(self->vm, NULL, NULL, RUN_TIMEOUT_MS);
-	for (i = 0; i < 2; i++) {
-		struct kvm_vcpu *vcpu = kvm_vm_vcpu(self->vm, i);
-
-		if (vcpu->failed)
-			TH_LOG("vcpu %u: %s", i, vcpu->err);
-		EXPECT_TRUE(vcpu->done);
-	}
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, kvm_vcpu_guest_result(kvm_vm_vcpu(self->vm, 0), &res));
-	/* every "sti; hlt" halted or was skipped, see kvm_util.h */
+	/* asserts that every vCPU ended with its "out" to DONE */
+	kvm_vm_run(self->vm, NULL, NULL, RUN_TIMEOUT_MS);
+	res = kvm_vcpu_guest_result(kvm_vm_vcpu(self->vm, 0));
+	/* every "sti; hlt" halted or was skipped, see guest_routines.h */
 	EXPECT_EQ(NR_HLTS, res.hlts + res.hlt_skips);
 	/* timer interrupts may be duplicated by TCG, see kvm/wakeups.c */
 	EXPECT_GE(res.irqs, NR_HLTS);
 
-	kt_vm_dir(self->vm, dir, sizeof(dir));
+	kvmtrace_vm_dir(self->vm, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/vcpu1/wakeups", dir);
-	ASSERT_TRUE(kt_wait_path(path, 2000));
+	ASSERT_TRUE(test_wait_path(path, 2000));
 
 	snprintf(path, sizeof(path), "%s/vcpu0/wakeups", dir);
-	other0 = kt_get(path, "other");
-	piw0 = kt_get(path, "piw");
+	other0 = kvmtrace_get(path, "other");
+	piw0 = kvmtrace_get(path, "piw");
 	snprintf(path, sizeof(path), "%s/vcpu1/wakeups", dir);
-	other1 = kt_get(path, "other");
-	piw1 = kt_get(path, "piw");
+	other1 = kvmtrace_get(path, "other");
+	piw1 = kvmtrace_get(path, "piw");
 	snprintf(path, sizeof(path), "%s/wakeups", dir);
-	vm_other = kt_get(path, "other");
-	EXPECT_EQ(0, kvm_vm_read_stat(self->vm, "halt_wakeup", &halt_wakeup));
+	vm_other = kvmtrace_get(path, "other");
+	halt_wakeup = kvm_vm_read_stat(self->vm, "halt_wakeup");
 	TH_LOG("vcpu0 other %llu piw %llu, vcpu1 other %llu piw %llu",
 	       other0, piw0, other1, piw1);
 	TH_LOG("VM other %llu, KVM halt_wakeup %llu", vm_other, halt_wakeup);
@@ -138,9 +112,9 @@ TEST_F_TIMEOUT(wakeups, timer_wakes_halted_vcpu, 150)
 
 	snprintf(path, sizeof(path), "%s/vcpu0/hlt", dir);
 	/* kvmtrace's HLT exits are exactly the HLTs the guest executed */
-	EXPECT_EQ((u64)res.hlts, kt_get(path, "exits"));
+	EXPECT_EQ((u64)res.hlts, kvmtrace_get(path, "exits"));
 	snprintf(path, sizeof(path), "%s/vcpu1/hlt", dir);
-	EXPECT_EQ(0ULL, kt_get(path, "exits"));
+	EXPECT_EQ(0ULL, kvmtrace_get(path, "exits"));
 
 	/* no PIW source fired at all */
 	EXPECT_EQ(0ULL, probe_hits("avic_ga_log_notifier"));

@@ -19,8 +19,8 @@
 # Environment: KVMTUNE_LINES (default "6.1 6.12"), KVMTUNE_CACHE.
 
 set -uo pipefail
-# depmod, modprobe and friends live in sbin, which a CI PATH may lack
-export PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=host-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-env.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -136,11 +136,14 @@ stage_end kernels
 stage "build"
 for line in $lines; do
 	gate "build/$line/modules (W=1, sparse)" "${make[@]}" LINE="$line" kmod-line
+	gate "build/$line/guest-module (W=1, sparse)" "${make[@]}" LINE="$line" guest-line
 	gate "build/$line/harness-module" "${make[@]}" LINE="$line" harness-line
 	gate "install/$line (make install, dkms)" "$here/install-check.sh" "$line"
 done
 gate "build/selftests" "${make[@]}" selftests
 gate "build/tools" "${make[@]}" tools
+gate "tools/check (kvmtop on fake trees, its screen under tmux; kvmaudit on a fake host)" \
+	"${make[@]}" -C tools check OUTPUT="$repo/build/tools"
 stage_end build
 
 stage "style"
@@ -148,20 +151,81 @@ gate "style/checkpatch --strict" "${make[@]}" style
 gate "style/shellcheck" "${make[@]}" shellcheck
 stage_end style
 
-# Each kernel boots once per run spec: the main suite, and the nested
-# Linux guests, which need a different TCG mode (see run.sh).
-for line in $lines; do
-	for spec in tests nested; do
-		stage "proving ground $line ($spec.list)"
-		counted "[$line] $spec.list" \
-			"$here/run.sh" -n "$spec" -s "$repo/selftests/$spec.list" "$line"
-		stage_end "proving ground $line ($spec.list)"
+# Boots under single-threaded TCG (@tcg icount, the default) use one host
+# CPU each, so up to $jobs of them run at once: the kernel lines of one
+# spec side by side.  Each run's output is kept and shown, and counted, in
+# a fixed order once all have ended, with its own time.  Specs that use
+# multi-threaded TCG (@tcg multi) already keep every CPU busy, and nested
+# guests are timed in real time: they run one after another.
+jobs=${KVMTUNE_JOBS:-$(nproc)}
+bg=$(mktemp -d)
+# shellcheck disable=SC2064 # expand now: the directory to remove
+trap "rm -rf '$bg'" EXIT
+
+# bg_start TAG CMD...: run CMD in the background, its stdout, stderr, exit
+# status and seconds kept under TAG
+bg_start() {
+	local tag=$1
+
+	shift
+	(
+		t=$(date +%s)
+		"$@" >"$bg/$tag.out" 2>"$bg/$tag.err"
+		echo $? >"$bg/$tag.rc"
+		echo $(($(date +%s) - t)) >"$bg/$tag.time"
+	) &
+}
+
+# shellcheck disable=SC2317 # called through counted
+# bg_replay TAG: print what the command printed, on the same streams, and
+# exit with its status
+bg_replay() {
+	cat "$bg/$1.out"
+	cat "$bg/$1.err" >&2
+	return "$(cat "$bg/$1.rc")"
+}
+
+# proving_ground SPEC [LINES]: boot every line (of LINES, default all) with
+# selftests/SPEC.list and count each run's verdicts
+proving_ground() {
+	local spec=$1 file=$repo/selftests/$1.list line n=0 tcg lines=${2:-$lines}
+
+	tcg=$(grep -Eo '^[[:space:]]*@tcg[[:space:]]+[a-z]+' "$file" | awk '{ print $2 }' | tail -n 1)
+	if [ "$jobs" -lt 2 ] || [ "${tcg:-icount}" != icount ]; then
+		for line in $lines; do
+			stage "proving ground $line ($spec.list)"
+			counted "[$line] $spec.list" \
+				"$here/run.sh" -n "$spec" -s "$file" "$line"
+			stage_end "proving ground $line ($spec.list)"
+		done
+		return
+	fi
+	stage "proving ground $lines ($spec.list), up to $jobs at once"
+	for line in $lines; do
+		bg_start "$spec-$line" "$here/run.sh" -n "$spec" -s "$file" "$line"
+		n=$((n + 1))
+		[ "$n" -lt "$jobs" ] || { wait; n=0; }
 	done
+	wait
+	for line in $lines; do
+		counted "[$line] $spec.list" bg_replay "$spec-$line"
+		echo "== proving ground $line ($spec.list) took $(cat "$bg/$spec-$line.time")s"
+	done
+	stage_end "proving ground $lines ($spec.list)"
+}
+
+# Each kernel boots once per run spec: the main suite, kvmaudit's, which
+# needs NUMA nodes, and the nested Linux guests (kvm/nested_boot, the
+# guest module kvmbench), which need a different TCG mode (see run.sh).
+for spec in tests kvmaudit nested; do
+	proving_ground "$spec"
 done
 
 # The guest kernels (Documentation/guest-patches.rst): stock and patched of
-# both lines, cached; the series' own checks; their nested-boot tests,
-# which need the 6.12 proving ground (its KVM can offer invtsc).
+# both lines (cached by the hash of their source, config and patches; cold,
+# four small kernel builds), the series' own checks, then their tests: both
+# guest lines boot nested in the 6.12 proving ground, whose KVM can offer the
+# invariant TSC they need (kvmtune_invtsc; 6.1's KVM cannot).
 case " $lines " in
 *" 6.12 "*)
 	stage "guest kernels"
@@ -171,9 +235,8 @@ case " $lines " in
 		result FAIL build/guest-kernels
 	fi
 	gate "guest/series" "$repo/selftests/guest/series.sh"
-	counted "[6.12] guest.list" \
-		"$here/run.sh" -n guest -s "$repo/selftests/guest.list" 6.12
 	stage_end "guest kernels"
+	proving_ground guest 6.12
 	;;
 esac
 

@@ -7,8 +7,8 @@
 # Usage: deps.sh [--bench]
 
 set -euo pipefail
-# depmod, modprobe and friends live in sbin, which a CI PATH may lack
-export PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=host-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-env.sh"
 
 PKGS=(
 	# module and tool builds
@@ -19,6 +19,10 @@ PKGS=(
 	qemu-system-x86 busybox-static file
 	# style gates (git lists the files they cover)
 	sparse perl dwarves shellcheck git
+	# kvmtop's tests: its screen under tmux, its OpenMetrics through a parser
+	tmux python3 python3-prometheus-client
+	# kvmaudit's tests: tunnels and a dummy NIC
+	iproute2
 	# packaging
 	dkms
 	# guest kernels: the series are checked with patch -p1 as well as git am

@@ -9,7 +9,7 @@
 #   @modprobe MODULE [PARAM=VALUE...]  load a module of the booted kernel
 #   @insmod PATH.ko [PARAM=VALUE...]   load a project module (PATH relative
 #                                      to $KVMTUNE_KMOD)
-#   @tcg MODE, @icount shift=N         read by run.sh before boot
+#   @tcg MODE, @icount shift=N, @numa N  read by run.sh before boot
 #   NAME TIMEOUT COMMAND [ARGS...]     a test; COMMAND may use $KVMTUNE_*
 #
 # A test passes with exit 0 and skips with exit 4, naming what it lacks in
@@ -141,13 +141,13 @@ for l in "${lines[@]}"; do
 	case ${w[0]} in
 	@modprobe)
 		echo "=== setup: modprobe ${w[*]:1}"
-		kt_modprobe "${w[@]:1}" || setup_failed="modprobe ${w[1]}"
+		kvmtune_modprobe "${w[@]:1}" || setup_failed="modprobe ${w[1]}"
 		;;
 	@insmod)
 		echo "=== setup: insmod ${w[*]:1}"
 		insmod "$KVMTUNE_KMOD/${w[1]}" "${w[@]:2}" || setup_failed="insmod ${w[1]}"
 		;;
-	@tcg | @icount) ;; # read by run.sh before boot
+	@tcg | @icount | @numa) ;; # read by run.sh before boot
 	@*)
 		setup_failed="unknown spec directive ${w[0]}"
 		;;

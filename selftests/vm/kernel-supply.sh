@@ -16,8 +16,8 @@
 # Prints, per line, the file $KVMTUNE_CACHE/<line>/env with the results.
 
 set -euo pipefail
-# depmod, modprobe and friends live in sbin, which a CI PATH may lack
-export PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=host-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-env.sh"
 
 CACHE=${KVMTUNE_CACHE:-$HOME/.cache/kvmtune}
 LINES=("$@")

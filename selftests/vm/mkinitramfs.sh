@@ -10,8 +10,8 @@
 #   ENVFILE is the kernel-supply.sh result for the kernel (KVER, ROOT, ...).
 
 set -euo pipefail
-# depmod, modprobe and friends live in sbin, which a CI PATH may lack
-export PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=host-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-env.sh"
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 [ $# -eq 2 ] || die "usage: mkinitramfs.sh ENVFILE OUTDIR"

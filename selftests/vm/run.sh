@@ -24,8 +24,8 @@
 # Environment variables named BENCH_* are passed on to the tests.
 
 set -euo pipefail
-# depmod, modprobe and friends live in sbin, which a CI PATH may lack
-export PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=host-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-env.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -89,6 +89,24 @@ if [ -n "$icount_line" ]; then
 	fi
 	[ "$tcg" = icount ] ||
 		die "$spec: '$icount_line' needs TCG mode icount, this run uses $tcg"
+fi
+
+# "@numa N", N of 1 or 2: the guest's 2 vCPUs and 3 GiB as N NUMA nodes,
+# one socket each, the CPUs and memory split evenly; tests of NUMA
+# placement get real nodes to judge.
+smp=(-smp 2)
+numa=()
+numa_line=$(directive numa)
+if [ -n "$numa_line" ]; then
+	read -r _ nodes extra <<<"$numa_line"
+	if ! [[ $nodes =~ ^[12]$ ]] || [ -n "$extra" ]; then
+		die "$spec: '$numa_line': want @numa N, N of 1 or 2 (at most one node per vCPU)"
+	fi
+	smp=(-smp "2,sockets=$nodes,cores=$((2 / nodes)),threads=1")
+	for ((n = 0; n < nodes; n++)); do
+		numa+=(-object "memory-backend-ram,id=node$n,size=$((3072 / nodes))M"
+			-numa "node,nodeid=$n,cpus=$((n * 2 / nodes))-$(((n + 1) * 2 / nodes - 1)),memdev=node$n")
+	done
 fi
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (make deps)"
@@ -158,7 +176,7 @@ esac
 # CMPXCHG16B (SLUB's per-CPU fastpath): the L1 kernel took a #DB with the
 # trap flag set, and a double fault, right after one.  Without CX16 the
 # kernel never executes it.
-qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "max,cx16=off" -smp 2 -m 3G
+qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "max,cx16=off" "${smp[@]}" -m 3G "${numa[@]}"
 	-nodefaults -display none -no-reboot -monitor none
 	-kernel "$VMLINUZ" -initrd "$initrd"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
@@ -230,7 +248,9 @@ done
 # The run itself is a test: it must finish, report every planned test and
 # leave a clean console.  Every reason it is red is named.
 why=()
-badness='(Oops|BUG:|kernel BUG at|WARNING:|KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|Kernel panic|detected stall|soft lockup|hard LOCKUP|blocked for more than|general protection fault|Call Trace:)'
+# shellcheck source=../lib/splat.sh
+. "$repo/selftests/lib/splat.sh"
+badness=$KVMTUNE_SPLAT
 console() { tr -d '\r' <"$out/console.log" 2>/dev/null | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //'; }
 splat=$(console | grep -Em 1 "$badness" || true)
 if [ -n "$splat" ]; then

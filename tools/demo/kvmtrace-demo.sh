@@ -9,12 +9,12 @@
 set -u
 . "$KVMTUNE_REPO/selftests/lib/kvmtune.sh"
 
-vmload=$KVMTUNE_BUILD/selftests/kvm/vmload
+vmload=$KVMTUNE_VMLOAD
 kvmtop=$KVMTUNE_BUILD/tools/kvmtop
 ko=$KVMTUNE_KMOD/kvmtrace/kvmtrace.ko
 D=/sys/kernel/debug/kvmtrace
 for f in "$vmload" "$kvmtop" "$ko"; do
-	[ -e "$f" ] || kt_fail "$f is missing (make demo builds it)"
+	[ -e "$f" ] || kvmtune_fail "$f is missing (make demo builds it)"
 done
 
 pids=()
@@ -31,10 +31,10 @@ banner "1. Two VMs start on this host (kvmtrace is not loaded yet)"
 echo "vm-io:    2 vCPUs, no irqchip: port I/O, MMIO and HLT exits"
 echo "vm-timer: 2 vCPUs, in-kernel irqchip: TSC_DEADLINE writes (a guest"
 echo "          re-arming its timer, as BBR pacing does) and CPUID"
-"$vmload" -v 2 --pio 400 --mmio 200 --hlt 100 --seconds 30 \
+"$vmload" -v 2 --pio 400 --mmio 200 --hlt 100 --seconds 300 \
 	--ready-file "$TMPDIR/vm-io.ready" --quiet >"$TMPDIR/vm-io.out" 2>&1 &
 pids+=($!)
-"$vmload" -v 2 -i --tscdl 600 --cpuid 300 --seconds 30 \
+"$vmload" -v 2 -i --tscdl 600 --cpuid 300 --seconds 300 \
 	--ready-file "$TMPDIR/vm-timer.ready" --quiet >"$TMPDIR/vm-timer.out" 2>&1 &
 pids+=($!)
 for r in vm-io vm-timer; do
@@ -42,18 +42,18 @@ for r in vm-io vm-timer; do
 		[ -e "$TMPDIR/$r.ready" ] && break
 		sleep 0.1
 	done
-	[ -e "$TMPDIR/$r.ready" ] || { cat "$TMPDIR/$r.out"; kt_fail "$r did not start"; }
+	[ -e "$TMPDIR/$r.ready" ] || { cat "$TMPDIR/$r.out"; kvmtune_fail "$r did not start"; }
 done
 sleep 1
 
 banner "2. insmod kvmtrace.ko while they run: no reboot, VMs keep running"
-insmod "$ko" || kt_fail "insmod kvmtrace failed"
+insmod "$ko" || kvmtune_fail "insmod kvmtrace failed"
 echo "\$ cat $D/probes"
 cat "$D/probes"
 sleep 3
 
 banner "3. kvmtop --once (rates over one second)"
-"$kvmtop" --once -t 5 || kt_fail "kvmtop failed"
+"$kvmtop" --once -t 5 || kvmtune_fail "kvmtop failed"
 
 banner "4. The debugfs files behind it"
 echo "latency: exits KVM handled in the kernel; user_latency: exits that went"
@@ -72,8 +72,8 @@ echo "\$ cat $D/summary"
 cat "$D/summary"
 
 banner "5. rmmod kvmtrace while the VMs still run"
-rmmod kvmtrace || kt_fail "rmmod kvmtrace failed"
+rmmod kvmtrace || kvmtune_fail "rmmod kvmtrace failed"
 for p in "${pids[@]}"; do
-	kill -0 "$p" 2>/dev/null || kt_fail "a VM died while kvmtrace was loaded or unloaded"
+	kill -0 "$p" 2>/dev/null || kvmtune_fail "a VM died while kvmtrace was loaded or unloaded"
 done
 echo "both VMs are still running; demo done"
