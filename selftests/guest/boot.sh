@@ -42,8 +42,8 @@ trap g_cleanup EXIT
 
 W=${G_WINDOW:-3}
 
-[ -c /dev/kvm ] || kt_fail "/dev/kvm missing"
-kt_loaded kvmtune_invtsc || kt_fail "kvmtune_invtsc is not loaded: no invariant TSC to offer"
+[ -c /dev/kvm ] || kvmtune_fail "/dev/kvm missing"
+kvmtune_loaded kvmtune_invtsc || kvmtune_fail "kvmtune_invtsc is not loaded: no invariant TSC to offer"
 
 g_anchor
 stock=$(g_kernel "$line" stock)
@@ -51,7 +51,7 @@ patched=$(g_kernel "$line" patched)
 
 # The frequency the guests' TSC runs at: KVM gives them this kernel's.
 khz=$(awk -F': *' '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
-[ "${khz:-0}" -gt 0 ] || kt_fail "no 'cpu MHz' in /proc/cpuinfo"
+[ "${khz:-0}" -gt 0 ] || kvmtune_fail "no 'cpu MHz' in /proc/cpuinfo"
 skew=$((khz * 9 / 10))
 echo "L1 TSC ${khz} kHz; skewed guests get tsc_early_khz=$skew"
 echo "$khz $skew" >"$G_OUT/khz"

@@ -80,14 +80,14 @@ g_cleanup() {
 g_anchor() {
 	local util=$KVMTUNE_BUILD/guest/l2_util w
 
-	[ -x "$util" ] || kt_fail "$util missing (make guest-kernels)"
+	[ -x "$util" ] || kvmtune_fail "$util missing (make guest-kernels)"
 	"$util" anchor >"$G_OUT/anchor" 2>&1 &
 	g_anchor_pid=$!
 	g_wait_file "$G_OUT/anchor" '^anchor ' 30 ||
-		kt_fail "the anchor VM did not start: $(cat "$G_OUT/anchor")"
+		kvmtune_fail "the anchor VM did not start: $(cat "$G_OUT/anchor")"
 	read -r -a w <"$G_OUT/anchor"
 	[ -d "/sys/kernel/debug/kvm/${w[1]}-${w[2]}" ] ||
-		kt_fail "no KVM debugfs directory for the anchor VM ${w[1]}-${w[2]}"
+		kvmtune_fail "no KVM debugfs directory for the anchor VM ${w[1]}-${w[2]}"
 	echo "anchor VM ${w[1]}-${w[2]}: KVM's static keys stay enabled while guests come and go"
 }
 
@@ -104,7 +104,7 @@ g_wait_file() {
 g_kernel() {
 	local k=$KVMTUNE_CACHE/guest/$1/$2/bzImage
 
-	[ -f "$k" ] || kt_fail "$k missing (make guest-kernels)"
+	[ -f "$k" ] || kvmtune_fail "$k missing (make guest-kernels)"
 	echo "$k"
 }
 
@@ -122,11 +122,11 @@ g_wait_line() {
 		if ! kill -0 "${g_pid[$name]}" 2>/dev/null; then
 			g_log "$name" | tail -n 20
 			sed 's/^/qemu: /' "$G_OUT/$name.qemu"
-			kt_fail "guest $name: QEMU exited while waiting for '$re'"
+			kvmtune_fail "guest $name: QEMU exited while waiting for '$re'"
 		fi
 		if [ $SECONDS -ge $end ]; then
 			g_log "$name" | tail -n 20
-			kt_fail "guest $name: no '$re' within $4 s"
+			kvmtune_fail "guest $name: no '$re' within $4 s"
 		fi
 		sleep 0.2
 	done
@@ -135,8 +135,8 @@ g_wait_line() {
 g_boot() {
 	local name=$1 kernel=$2 cpu=$3 append=$4 d=$G_OUT/$1 vm v
 
-	[ -f "$G_INITRD" ] || kt_fail "$G_INITRD missing (make guest-kernels)"
-	[ -d "$G_KT/vms" ] || kt_fail "kvmtrace is not loaded"
+	[ -f "$G_INITRD" ] || kvmtune_fail "$G_INITRD missing (make guest-kernels)"
+	[ -d "$G_KT/vms" ] || kvmtune_fail "kvmtrace is not loaded"
 	rm -f "$d".con.in "$d".con.out "$d".console "$d".qemu
 	mkfifo "$d.con.in" "$d.con.out"
 	# QEMU opens both FIFOs read-write: it never blocks on them, and the
@@ -155,7 +155,7 @@ g_boot() {
 	# kvmtrace names the VM <pid>-<fd>, like KVM's debugfs
 	for vm in "$G_KT/vms/${g_pid[$name]}"-*; do :; done
 	for v in 0 1; do
-		[ -d "$vm/vcpu$v" ] || kt_fail "guest $name: no kvmtrace directory $vm/vcpu$v"
+		[ -d "$vm/vcpu$v" ] || kvmtune_fail "guest $name: no kvmtrace directory $vm/vcpu$v"
 	done
 	g_vm[$name]=$vm
 	echo "guest $name: ready after $((SECONDS - g_t0[$name])) s (kvmtrace: ${vm##*/})"
@@ -178,7 +178,7 @@ g_cmd_wait() {
 		>"$G_OUT/$name.$word"
 	if g_log "$name" | tail -n +"$((from + 1))" | grep -q "^KVMTUNE-L2 fail $word"; then
 		cat "$G_OUT/$name.$word"
-		kt_fail "guest $name: '$cmd' failed"
+		kvmtune_fail "guest $name: '$cmd' failed"
 	fi
 }
 
@@ -209,7 +209,7 @@ g_window() {
 	sleep "$secs"
 	read -r -a b0 <<<"$(g_count "$name" 0)"
 	read -r -a b1 <<<"$(g_count "$name" 1)"
-	kill -0 "${g_pid[$name]}" 2>/dev/null || kt_fail "guest $name died during the window"
+	kill -0 "${g_pid[$name]}" 2>/dev/null || kvmtune_fail "guest $name died during the window"
 	g_exits=("$((b0[0] - a0[0]))" "$((b1[0] - a1[0]))")
 	g_halts=("$((b0[1] - a0[1]))" "$((b1[1] - a1[1]))")
 	g_wakeups=("$((b0[2] - a0[2]))" "$((b1[2] - a1[2]))")
@@ -228,7 +228,7 @@ g_end() {
 		if [ $SECONDS -ge $end ]; then
 			kill -KILL "${g_pid[$name]}"
 			g_log "$name" | tail -n 20
-			kt_fail "guest $name did not power off"
+			kvmtune_fail "guest $name did not power off"
 		fi
 		sleep 0.2
 	done
@@ -237,7 +237,7 @@ g_end() {
 	splat=$(g_log "$name" | grep -Em 1 "$G_SPLAT")
 	if [ -n "$splat" ]; then
 		g_log "$name" | grep -E -B 5 -A 20 "$G_SPLAT" | head -n 60
-		kt_fail "guest $name: kernel splat: $splat"
+		kvmtune_fail "guest $name: kernel splat: $splat"
 	fi
 	echo "guest $name: up $((SECONDS - g_t0[$name])) s in all"
 }

@@ -32,7 +32,7 @@
 
 line=${1:?usage: tsc_reliable.sh LINE}
 G_OUT=${TMPDIR:-/tmp}/guest-$line
-[ -f "$G_OUT/done" ] || kt_fail "guest/boot/$line did not finish: nothing to judge"
+[ -f "$G_OUT/done" ] || kvmtune_fail "guest/boot/$line did not finish: nothing to judge"
 export G_OUT
 . "$KVMTUNE_REPO/selftests/guest/lib.sh"
 
@@ -81,20 +81,20 @@ facts() {
 same() {
 	if ! diff -u <(facts "$1" "${4:-}") <(facts "$2" "${4:-}") >"$G_OUT/$1-$2.diff"; then
 		cat "$G_OUT/$1-$2.diff"
-		kt_fail "$3: guests $1 and $2 differ in their TSC facts"
+		kvmtune_fail "$3: guests $1 and $2 differ in their TSC facts"
 	fi
 	echo "ok: $3: guests $1 and $2 agree line for line ($(facts "$1" "${4:-}" | wc -l) lines):"
 	facts "$1" "${4:-}" | sed 's/^/    /'
 }
 
 has() { # has NAME LINE
-	grep -qxF -- "$2" <(g_dmesg "$1") || kt_fail "guest $1: no log line '$2'"
+	grep -qxF -- "$2" <(g_dmesg "$1") || kvmtune_fail "guest $1: no log line '$2'"
 	echo "ok: guest $1 logged '$2'"
 }
 
 hasnt() { # hasnt NAME REGEX
 	if grep -E -- "$2" <(g_dmesg "$1"); then
-		kt_fail "guest $1 logged the line above ('$2')"
+		kvmtune_fail "guest $1 logged the line above ('$2')"
 	fi
 	echo "ok: guest $1 logged nothing like '$2'"
 }
@@ -102,7 +102,7 @@ hasnt() { # hasnt NAME REGEX
 checked() { # checked NAME: the watchdog checked the guest's TSC
 	local l
 	l=$(g_dmesg "$1" | grep -E -m 1 -- "$wd_tsc") ||
-		kt_fail "guest $1: the clocksource watchdog never checked the TSC"
+		kvmtune_fail "guest $1: the clocksource watchdog never checked the TSC"
 	echo "ok: guest $1: the watchdog checks the TSC: $l"
 }
 
@@ -114,29 +114,29 @@ for g in A B C D E F G; do
 done
 
 # A: patched, invtsc, skewed frequency: reliable, never checked
-kt_expect_eq "A: TSC flags" "constant_tsc nonstop_tsc tsc_known_freq tsc_reliable" "$(flags A)"
-kt_expect_eq "A: clocksource" tsc "$(g_fact A clocksource)"
-kt_expect_eq "A: log lines saying why" "$reliable_line" "$(g_dmesg A | grep -F 'marked reliable')"
+kvmtune_expect_eq "A: TSC flags" "constant_tsc nonstop_tsc tsc_known_freq tsc_reliable" "$(flags A)"
+kvmtune_expect_eq "A: clocksource" tsc "$(g_fact A clocksource)"
+kvmtune_expect_eq "A: log lines saying why" "$reliable_line" "$(g_dmesg A | grep -F 'marked reliable')"
 hasnt A "$wd_tsc|Marking TSC unstable"
 
 # B: stock, the same: not reliable, the watchdog checks the TSC
-kt_expect_eq "B: TSC flags" "constant_tsc nonstop_tsc tsc_known_freq" "$(flags B)"
+kvmtune_expect_eq "B: TSC flags" "constant_tsc nonstop_tsc tsc_known_freq" "$(flags B)"
 checked B
 hasnt B 'marked reliable'
 
 # C: patched, invtsc, no kvmclock: reliable, frequency from CPUID
-kt_expect_eq "C: TSC flags" "constant_tsc nonstop_tsc tsc_known_freq tsc_reliable tsc_adjust" "$(flags C)"
-kt_expect_eq "C: clocksource" tsc "$(g_fact C clocksource)"
+kvmtune_expect_eq "C: TSC flags" "constant_tsc nonstop_tsc tsc_known_freq tsc_reliable tsc_adjust" "$(flags C)"
+kvmtune_expect_eq "C: clocksource" tsc "$(g_fact C clocksource)"
 has C "$reliable_line"
 read -r eax _ <<<"$(g_fact C cpuid_40000010)"
-[ "$((eax))" -gt 0 ] || kt_fail "C: CPUID 0x40000010 EAX is 0: QEMU published no TSC frequency"
-kt_expect_eq "C: log lines about the frequency" \
+[ "$((eax))" -gt 0 ] || kvmtune_fail "C: CPUID 0x40000010 EAX is 0: QEMU published no TSC frequency"
+kvmtune_expect_eq "C: log lines about the frequency" \
 	"kvm-guest: TSC frequency $((eax)) kHz from CPUID 0x40000010" \
 	"$(g_dmesg C | grep -F 'TSC frequency')"
 hasnt C "could not calculate|Unable to calibrate|Marking TSC unstable|$wd_tsc"
 
 # D, E: no invtsc: the patched kernel does what the stock one does
-kt_expect_eq "D: TSC flags" "tsc_known_freq tsc_adjust" "$(flags D)"
+kvmtune_expect_eq "D: TSC flags" "tsc_known_freq tsc_adjust" "$(flags D)"
 same D E "without invtsc"
 hasnt D 'marked reliable|TSC frequency'
 
@@ -147,5 +147,5 @@ hasnt F 'marked reliable'
 
 # G: tsc=unstable wins
 has G "tsc: Marking TSC unstable due to boot parameter"
-kt_expect_eq "G: clocksource" kvm-clock "$(g_fact G clocksource)"
+kvmtune_expect_eq "G: clocksource" kvm-clock "$(g_fact G clocksource)"
 echo "ok: TSC reliable on KVM, $line"

@@ -38,8 +38,8 @@ calls=${BENCH_CLOCK_CALLS:-100000}
 util=$KVMTUNE_BUILD/guest/l2_util
 khz=$(awk -F': *' '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 
-[ -x "$util" ] || kt_fail "$util missing (make guest-kernels)"
-[ "${khz:-0}" -gt 0 ] || kt_fail "no 'cpu MHz' in /proc/cpuinfo"
+[ -x "$util" ] || kvmtune_fail "$util missing (make guest-kernels)"
+[ "${khz:-0}" -gt 0 ] || kvmtune_fail "no 'cpu MHz' in /proc/cpuinfo"
 t_start=$SECONDS
 g_anchor
 
@@ -68,19 +68,19 @@ irq_run() {
 	g_boot "$name" "$kernel" "$G_CPU" "irqaffinity=0 $append"
 	G_QEMU_EXTRA=()
 	off=$(cat "/sys/kernel/debug/kvm/${g_vm[$name]##*/}/vcpu0/tsc-offset") ||
-		kt_fail "no tsc-offset for vCPU 0 of guest $name"
+		kvmtune_fail "no tsc-offset for vCPU 0 of guest $name"
 	from=$(g_cmd_start "$name" "rxlat /dev/ttyS1 $n 0")
 	g_wait_line "$name" "$from" '^rxlat ready' 60
 	read -r -a a <<<"$(g_count "$name" 0)"
 	t0=$(date +%s%N)
-	"$util" send "$G_OUT/$name.dev.in" "$hz" "$n" || kt_fail "l2_util send failed"
+	"$util" send "$G_OUT/$name.dev.in" "$hz" "$n" || kvmtune_fail "l2_util send failed"
 	t1=$(date +%s%N)
 	read -r -a b <<<"$(g_count "$name" 0)"
 	g_cmd_wait "$name" rxlat "$from"
 	g_end "$name"
 	# "rxlat n N min A p50 B p90 C p99 D max E", guest TSC minus sent TSC
 	read -r -a r < <(grep '^rxlat n ' "$G_OUT/$name.rxlat")
-	[ "${r[2]:-0}" -eq "$n" ] || kt_fail "guest $name read ${r[2]:-no} of $n lines"
+	[ "${r[2]:-0}" -eq "$n" ] || kvmtune_fail "guest $name read ${r[2]:-no} of $n lines"
 	awk -v e="$((b[0] - a[0]))" -v w="$((b[2] - a[2]))" -v t="$((t1 - t0))" \
 		'BEGIN { printf "%.1f %.1f\n", e * 1e9 / t, w * 1e9 / t }' >"$G_OUT/rate"
 	read -r hlt wake <"$G_OUT/rate"
@@ -154,7 +154,7 @@ clock_table() {
 		g_cmd "$name" "clock $calls $cs"
 		read -r -a b <<<"$(clock_exits "$name")"
 		out=$(sed -n "s/^FACT clock $cs //p" "$G_OUT/$name.clock")
-		[ -n "$out" ] || kt_fail "no clock figures for $cs"
+		[ -n "$out" ] || kvmtune_fail "no clock figures for $cs"
 		ns=$(awk -v o="$out" 'BEGIN { split(o, f, " "); printf "%.1f", f[2] / f[1] }')
 		[ "$cs" = tsc ] && tsc_ns=$ns
 		r=$(((b[0] - a[0] - base_r) * 100000 / calls))
