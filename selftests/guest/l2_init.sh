@@ -4,7 +4,8 @@
 # shellcheck shell=dash
 #
 # /init of the nested guests of selftests/guest/ (built into
-# build/guest/l2-initramfs.cpio.gz by selftests/vm/guest-kernels.sh).
+# build/guest/l2-overlay.cpio.gz by selftests/vm/guest-kernels.sh, which
+# the tests append to the proving ground's L2 initramfs: busybox).
 #
 # Starts a ticker on every CPU (l2_util ticker: a wakeup every 200 ms, so
 # that every CPU has a known reason to leave idle), says
@@ -39,10 +40,10 @@ say() { echo "KVMTUNE-L2 $*"; }
 CS=/sys/devices/system/clocksource/clocksource0
 # the kernel log lines facts reports: TSC, clocksources, kvm-guest, idle
 # (nohlt_list=), the command line, and what selftests/vm/run.sh calls a
-# kernel splat
-DMESG_KEEP='tsc|clocksource|kvm-clock|kvm-guest|calibrat|idle|nohlt|command line|Linux version'
-DMESG_KEEP="$DMESG_KEEP|Oops|BUG:|WARNING:|KASAN|UBSAN|lockdep|locking|lock state|Kernel panic"
-DMESG_KEEP="$DMESG_KEEP|stall|lockup|blocked for more than|general protection fault|Call Trace:"
+# kernel splat (KVMTUNE_SPLAT, selftests/lib/splat.sh)
+# shellcheck source=../lib/splat.sh
+. /splat.sh
+DMESG_KEEP="tsc|clocksource|kvm-clock|kvm-guest|calibrat|idle|nohlt|command line|Linux version|$KVMTUNE_SPLAT"
 TICK_MS=200
 
 start_ticker() {

@@ -36,11 +36,12 @@
 
 G_KT=/sys/kernel/debug/kvmtrace
 G_OUT=${G_OUT:-${TMPDIR:-/tmp}/guest}
-G_INITRD=$KVMTUNE_BUILD/guest/l2-initramfs.cpio.gz
+# the guests' initramfs: the proving ground's L2 initramfs (busybox) with
+# the overlay of make guest-kernels (l2_init.sh as /init, l2_util)
+G_OVERLAY=$KVMTUNE_BUILD/guest/l2-overlay.cpio.gz
+G_INITRD=$G_OUT/initrd
 G_BOOT_TMO=${G_BOOT_TMO:-240}
 G_CMD_TMO=${G_CMD_TMO:-120}
-# what the proving ground calls a kernel splat (selftests/vm/run.sh)
-G_SPLAT='(Oops|BUG:|WARNING:|KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|Kernel panic|detected stall|soft lockup|hard LOCKUP|blocked for more than|general protection fault|Call Trace:)'
 
 # The guests' CPU: the proving ground's, without XSAVE.  QEMU 7.2's TCG
 # lets a nested guest's XSETBV through without the exit KVM asked for, so
@@ -83,7 +84,7 @@ g_anchor() {
 	[ -x "$util" ] || kvmtune_fail "$util missing (make guest-kernels)"
 	"$util" anchor >"$G_OUT/anchor" 2>&1 &
 	g_anchor_pid=$!
-	g_wait_file "$G_OUT/anchor" '^anchor ' 30 ||
+	kvmtune_poll_deadline 30 g_has_line "$G_OUT/anchor" '^anchor ' ||
 		kvmtune_fail "the anchor VM did not start: $(cat "$G_OUT/anchor")"
 	read -r -a w <"$G_OUT/anchor"
 	[ -d "/sys/kernel/debug/kvm/${w[1]}-${w[2]}" ] ||
@@ -91,14 +92,9 @@ g_anchor() {
 	echo "anchor VM ${w[1]}-${w[2]}: KVM's static keys stay enabled while guests come and go"
 }
 
-# g_wait_file FILE REGEX SECONDS: wait for a line of FILE to match
-g_wait_file() {
-	local end=$((SECONDS + $3))
-
-	until grep -Eq "$2" "$1" 2>/dev/null; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.2
-	done
+# g_has_line FILE REGEX: a line of FILE matches
+g_has_line() {
+	grep -Eq "$2" "$1" 2>/dev/null
 }
 
 g_kernel() {
@@ -135,7 +131,12 @@ g_wait_line() {
 g_boot() {
 	local name=$1 kernel=$2 cpu=$3 append=$4 d=$G_OUT/$1 vm v
 
-	[ -f "$G_INITRD" ] || kvmtune_fail "$G_INITRD missing (make guest-kernels)"
+	if [ ! -f "$G_INITRD" ]; then
+		[ -f "$G_OVERLAY" ] || kvmtune_fail "$G_OVERLAY missing (make guest-kernels)"
+		[ -f "$KVMTUNE_L2_INITRD" ] || kvmtune_fail "$KVMTUNE_L2_INITRD missing"
+		cat "$KVMTUNE_L2_INITRD" "$G_OVERLAY" >"$G_INITRD" ||
+			kvmtune_fail "cannot build the guests' initramfs"
+	fi
 	[ -d "$G_KT/vms" ] || kvmtune_fail "kvmtrace is not loaded"
 	rm -f "$d".con.in "$d".con.out "$d".console "$d".qemu
 	mkfifo "$d.con.in" "$d.con.out"
@@ -234,9 +235,9 @@ g_end() {
 	done
 	wait "${g_pid[$name]}" 2>/dev/null
 	unset "g_pid[$name]"
-	splat=$(g_log "$name" | grep -Em 1 "$G_SPLAT")
+	splat=$(g_log "$name" | grep -Em 1 "$KVMTUNE_SPLAT")
 	if [ -n "$splat" ]; then
-		g_log "$name" | grep -E -B 5 -A 20 "$G_SPLAT" | head -n 60
+		g_log "$name" | grep -E -B 5 -A 20 "$KVMTUNE_SPLAT" | head -n 60
 		kvmtune_fail "guest $name: kernel splat: $splat"
 	fi
 	echo "guest $name: up $((SECONDS - g_t0[$name])) s in all"

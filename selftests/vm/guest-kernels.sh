@@ -216,28 +216,24 @@ write_env() {
 	mv "$g/env.tmp" "$g/env"
 }
 
-# The nested guests' initramfs: busybox, selftests/guest/l2_init.sh as
-# /init and the static selftests/guest/l2_util, into build/guest/ (with
-# l2_util itself, which the benchmark also runs in the proving ground).
-# Rebuilt when one of them is newer.
+# The nested guests' initramfs overlay: selftests/guest/l2_init.sh as /init,
+# the shared splat regex (selftests/lib/splat.sh) and the static
+# selftests/guest/l2_util, into build/guest/ (with l2_util itself, which
+# the benchmark also runs in the proving ground).  The tests append it to
+# the proving ground's own L2 initramfs (busybox; selftests/vm/mkinitramfs.sh),
+# as kvmbench does.  Rebuilt when one of them is newer.
 initramfs() {
-	local out=$repo/build/guest d=$repo/selftests/guest stage busybox=/bin/busybox f
-	local img=$out/l2-initramfs.cpio.gz
+	local out=$repo/build/guest d=$repo/selftests/guest stage f
+	local img=$out/l2-overlay.cpio.gz splat=$repo/selftests/lib/splat.sh
 	if [ -f "$img" ]; then
-		f=$(find "$d/l2_init.sh" "$d/l2_util.c" "$0" "$busybox" -newer "$img" | head -n 1)
+		f=$(find "$d/l2_init.sh" "$d/l2_util.c" "$splat" "$0" -newer "$img" | head -n 1)
 		[ -n "$f" ] || return 0
-	fi
-	if ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
-		die "needs a static $busybox (package busybox-static)"
 	fi
 	mkdir -p "$out"
 	stage=$(mktemp -d)
-	mkdir -p "$stage"/{bin,dev,proc,sys}
-	cp "$busybox" "$stage/bin/busybox"
-	ln -s busybox "$stage/bin/sh"
-	mknod -m 600 "$stage/dev/console" c 5 1
-	mknod -m 666 "$stage/dev/null" c 1 3
+	mkdir -p "$stage/bin"
 	install -m 755 "$d/l2_init.sh" "$stage/init"
+	cp "$splat" "$stage/splat.sh"
 	# static: it runs in the guests, and in the proving ground (send)
 	${CC:-gcc} -static -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 		-o "$out/l2_util" "$d/l2_util.c" ||
