@@ -54,15 +54,22 @@ flags() {
 # tsc_log NAME: the guest's kernel log lines about the TSC and
 # clocksources, in order, without the watchdog's
 tsc_log() {
-	g_dmesg "$1" | grep -Ei 'tsc|clocksource|kvm-clock|kvm-guest|calibrat' |
-		grep -Ev "^(Kernel )?[Cc]ommand line|^Linux version|$wd_any"
+	g_dmesg "$1" | tsc_lines
+}
+
+# tsc_lines: of a kernel log, the lines about the TSC and clocksources,
+# without the watchdog's; kvmclock's sched offset (the TSC when the guest
+# first read it, which differs from boot to boot) as N
+tsc_lines() {
+	grep -Ei 'tsc|clocksource|kvm-clock|kvm-guest|calibrat' |
+		grep -Ev "^(Kernel )?[Cc]ommand line|^Linux version|$wd_any" |
+		sed -E 's/(using sched offset of )[0-9]+ cycles/\1N cycles/'
 }
 
 # tsc_log_before_wd NAME: tsc_log up to the watchdog's first line about the
 # TSC (after it, what happens depends on its verdict)
 tsc_log_before_wd() {
-	g_dmesg "$1" | sed -E "/$wd_tsc/,\$d" | grep -Ei 'tsc|clocksource|kvm-clock|kvm-guest|calibrat' |
-		grep -Ev "^(Kernel )?[Cc]ommand line|^Linux version|$wd_any"
+	g_dmesg "$1" | sed -E "/$wd_tsc/,\$d" | tsc_lines
 }
 
 # facts NAME [before-wd]: the TSC facts compared line for line
