@@ -76,7 +76,7 @@ WARN_RE := '(warning|error):|^WARNING:'
 .PHONY: all modules debug clean install install-ip dkms-install dkms-source version deb deb-build \
 	deb-lintian help deps kernels kmod-line kmod-variant \
 	harness-line selftests tools style check check-harness vm demo bench guest guest-line \
-	bench-kvmbench bench-mqgre
+	bench-kvmbench bench-mqgre guest-kernels guest-l1-module bench-guest
 
 all: modules
 
@@ -94,6 +94,7 @@ help:
 	@echo '                        then the kvmbench table (make bench-kvmbench alone), then'
 	@echo '                        mqgre pps against stock gretap (make bench-mqgre alone)'
 	@echo 'make tools              build kvmtop and the other userspace tools'
+	@echo 'make guest-kernels      stock and patched nested-guest kernels (6.1, 6.12)'
 	@echo 'make check-harness      prove the proving ground catches splats, hangs, failures, skips'
 	@echo 'make vm [LINE=6.12]     interactive root shell in the proving ground'
 	@echo 'make style              checkpatch --strict over every C/header/asm file'
@@ -235,6 +236,26 @@ harness-line:
 			-o $(BUILD)/harness/$$p.tmp selftests/harness/$$p.c; \
 		mv $(BUILD)/harness/$$p.tmp $(BUILD)/harness/$$p; done
 
+# Stock and patched nested-guest kernels of both lines, from one tree and
+# one config each, cached (selftests/vm/guest-kernels.sh), and the L1
+# helper module of their tests.
+guest-kernels:
+	@$(VM)/guest-kernels.sh $(GUEST_LINES)
+	@$(MAKE) --no-print-directory guest-l1-module
+
+# The proving ground's helper that offers invtsc to nested guests
+# (selftests/guest/kvmtune_invtsc.c), 6.12 only, into build/6.12/guest-l1,
+# clean at W=1 and under sparse.
+guest-l1-module:
+	@. $(KVMTUNE_CACHE)/6.12/env && \
+	mkdir -p $(BUILD)/6.12/guest-l1 && \
+	cp -u selftests/guest/Kbuild selftests/guest/kvmtune_invtsc.c $(BUILD)/6.12/guest-l1/ && \
+	$(MAKE) -C $$KDIR M=$(BUILD)/6.12/guest-l1 KVMTUNE_KSRC=$$SRC W=1 C=2 modules \
+		>$(BUILD)/6.12/guest-l1.log 2>&1; rc=$$?; \
+	if [ $$rc -ne 0 ]; then cat $(BUILD)/6.12/guest-l1.log; exit $$rc; fi; \
+	if grep -Eq $(WARN_RE) $(BUILD)/6.12/guest-l1.log; then cat $(BUILD)/6.12/guest-l1.log; \
+		echo "kvmtune: warnings building kvmtune_invtsc for $$KVER" >&2; exit 1; fi
+
 selftests:
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(BUILD)/selftests
 
@@ -310,6 +331,7 @@ bench:
 	@$(VM)/run.sh -v -n bench -s $(CURDIR)/tools/bench/bench.list 6.12; rc=$$?; \
 	$(VM)/run.sh -v -n bench-kvmbench -s $(CURDIR)/tools/bench/kvmbench.list 6.12 || rc=1; \
 	$(bench_mqgre) \
+	$(MAKE) --no-print-directory bench-guest || rc=1; \
 	echo "bench: make bench took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc
 
 # The kvmbench table alone: guest cycles per exit, kvmtrace's host side
@@ -335,3 +357,11 @@ bench-mqgre:
 	$(proving_ground_ready)
 	@rc=0; $(bench_mqgre) \
 	echo "bench: make bench-mqgre took $$(($$(date +%s) - $(BENCH_T0))) s"; exit $$rc
+
+# The guest-kernel tables (tools/bench/guest-bench.sh): PIW/HLT with and
+# without nohlt_list=, and clock reads per clocksource.
+bench-guest:
+	@test -f $(BUILD)/6.12/mod/kmod/kvmtrace/kvmtrace.ko || \
+		$(MAKE) --no-print-directory kmod-line LINE=6.12 >/dev/null
+	@$(MAKE) --no-print-directory guest-kernels guest-l1-module
+	@$(VM)/run.sh -v -n bench-guest -s $(CURDIR)/tools/bench/guest.list 6.12

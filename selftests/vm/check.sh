@@ -186,10 +186,10 @@ bg_replay() {
 	return "$(cat "$bg/$1.rc")"
 }
 
-# proving_ground SPEC: boot every line with selftests/SPEC.list and count
-# each run's verdicts
+# proving_ground SPEC [LINES]: boot every line (of LINES, default all) with
+# selftests/SPEC.list and count each run's verdicts
 proving_ground() {
-	local spec=$1 file=$repo/selftests/$1.list line n=0 tcg
+	local spec=$1 file=$repo/selftests/$1.list line n=0 tcg lines=${2:-$lines}
 
 	tcg=$(grep -Eo '^[[:space:]]*@tcg[[:space:]]+[a-z]+' "$file" | awk '{ print $2 }' | tail -n 1)
 	if [ "$jobs" -lt 2 ] || [ "${tcg:-icount}" != icount ]; then
@@ -240,6 +240,25 @@ fi
 stage "package: apt remove, purge"
 counted "package/purge" "$repo/selftests/package/check.sh" purge
 stage_end "package: purge"
+
+# The guest kernels (Documentation/guest-patches.rst): stock and patched of
+# both lines (cached by the hash of their source, config and patches; cold,
+# four small kernel builds), the series' own checks, then their tests: both
+# guest lines boot nested in the 6.12 proving ground, whose KVM can offer the
+# invariant TSC they need (kvmtune_invtsc; 6.1's KVM cannot).
+case " $lines " in
+*" 6.12 "*)
+	stage "guest kernels"
+	if "${make[@]}" guest-kernels 2>&1 | sed -u 's/^/    /'; then
+		result PASS build/guest-kernels
+	else
+		result FAIL build/guest-kernels
+	fi
+	gate "guest/series" "$repo/selftests/guest/series.sh"
+	stage_end "guest kernels"
+	proving_ground guest 6.12
+	;;
+esac
 
 stage "check-harness ($lines)"
 KVMTUNE_HARNESS_LINES=$lines counted "check-harness" "$here/check-harness.sh"

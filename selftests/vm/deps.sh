@@ -27,6 +27,8 @@ PKGS=(
 	# packaging: make dkms-install; make deb (debian/control's Build-Depends,
 	# lintian); the package tests' scratch root and their manual pages
 	dkms debhelper dh-dkms python3-docutils lintian mmdebstrap man-db
+	# guest kernels: the series are checked with patch -p1 as well as git am
+	patch
 )
 BENCH_PKGS=(linux-perf bpftrace)
 

@@ -167,6 +167,17 @@ mapfile -t planned < <(grep -Ev '^[[:space:]]*(#|@|$)' "$spec" | awk '{ print $1
 tests_tmo=$(grep -Ev '^[[:space:]]*(#|@|$)' "$spec" | awk '{ s += $2 + 5 } END { print s + 0 }')
 total_tmo=$((tests_tmo + boot_tmo))
 
+# host_tsc_khz: this machine's TSC frequency in kHz, as its kernel
+# calibrated it (its log), else as /proc/cpuinfo says
+host_tsc_khz() {
+	local mhz
+
+	mhz=$(dmesg 2>/dev/null | sed -nE 's/.*tsc: (Refined TSC clocksource calibration|Detected): ([0-9]+\.[0-9]+) MHz.*/\2/p' | tail -n 1)
+	[ -n "$mhz" ] || mhz=$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
+	[ -n "$mhz" ] || return 1
+	awk -v m="$mhz" 'BEGIN { printf "%d\n", m * 1000 }'
+}
+
 # lpj= skips delay-loop calibration, which under -icount made 6.1 take
 # minutes to bring up its second CPU.
 cmdline="console=ttyS0 ignore_loglevel panic=-1 oops=panic softlockup_panic=1"
@@ -182,6 +193,16 @@ icount)
 single) accel=(-accel "tcg,thread=single") ;;
 multi) accel=(-accel "tcg,thread=multi") ;;
 esac
+# Without icount, TCG's TSC is this machine's TSC.  The kernel calibrates
+# it against the emulated PIT, which a loaded host slows down: it then
+# logged "PIT calibration deviates from HPET: 202382 2442818", used the
+# PIT's figure, and its KVM gave nested guests a TSC frequency 12 times
+# too low (their kvmclock ran 12 times too fast: RCU stalls).  Tell it the
+# frequency instead.
+if [ "$tcg" != icount ]; then
+	tsc_khz=$(host_tsc_khz) || die "cannot tell this machine's TSC frequency"
+	cmdline+=" tsc_early_khz=$tsc_khz"
+fi
 
 # cx16=off: QEMU 7.2's single-threaded TCG corrupts EFLAGS on
 # CMPXCHG16B (SLUB's per-CPU fastpath): the L1 kernel took a #DB with the
