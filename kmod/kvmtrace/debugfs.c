@@ -486,7 +486,8 @@ static ssize_t kt_control_write(struct file *file, const char __user *ubuf,
 		return -EFAULT;
 	buf[len] = '\0';
 
-	ret = kt_control_apply(strim(buf));
+	/* a NUL would hide what follows it from the parser */
+	ret = strlen(buf) == len ? kt_control_apply(strim(buf)) : -EINVAL;
 	if (ret) {
 		pr_info_ratelimited("control: invalid command\n");
 		return ret;
