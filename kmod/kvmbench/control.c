@@ -69,7 +69,8 @@ static int kb_parse_u64(const char *s, u64 *val)
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		if (!isxdigit(s[2]))
 			return -EINVAL;
-		return kstrtou64(s + 2, 16, val);
+		/* with its 0x: base 16 skips one, so a second is an error */
+		return kstrtou64(s, 16, val);
 	}
 	if (!isdigit(s[0]))
 		return -EINVAL;
