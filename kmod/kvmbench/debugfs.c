@@ -13,6 +13,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/printk.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -47,7 +48,13 @@ static ssize_t kb_control_write(struct file *file, const char __user *ubuf,
 	buf = memdup_user_nul(ubuf, len);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	ret = kb_control_apply(strim(buf));
+	/* a NUL would hide what follows it from the parser */
+	if (strlen(buf) != len) {
+		pr_info_ratelimited("control: a NUL byte in the command\n");
+		ret = -EINVAL;
+	} else {
+		ret = kb_control_apply(strim(buf));
+	}
 	kfree(buf);
 	return ret ?: len;
 }
