@@ -19,7 +19,7 @@ bad=("" "bogus" "RUN" "run nosuch" "run cpuid nosuch" "run cpuid cpuid"
 	"cpu" "cpu 2" "cpu 64" "cpu -1" "cpu 1 1" "cpu 0x" "cpu 1x" "cpu al"
 	"cpu 4294967297" "goal" "goal 1023" "goal 4294967297"
 	"goal 0x100000001" "goal 18446744073709551616" "goal -1" "goal 1e9"
-	"goal 010" "goal 1 2" "repeats" "repeats 0" "repeats 32" "repeats 3 3"
+	"goal 010" "goal 0x0x400" "goal 1 2" "repeats" "repeats 0" "repeats 32" "repeats 3 3"
 	"repeats +3" "$(printf 'run%0600d' 0)")
 args=
 for c in "${bad[@]}"; do

@@ -7,7 +7,8 @@
 #
 #  - numbers: "slow_ns 010" is 10 (decimal, not octal), "slow_ns 0x10" is
 #    16, 2^64 - 1 is taken both ways; "slow_ns 0x", "08x", "-1", "+1",
-#    2^64 and a missing or second argument are EINVAL and change nothing
+#    "0x0x10", 2^64, a missing or second argument and a NUL byte in the
+#    write are EINVAL and change nothing
 #    (control and summary read back the same); "pid 010" is 10.
 #  - reset with the VMs stopped (SIGSTOP: no exit can race with the
 #    reset): every per-VM and per-vCPU file reads zero at once; after
@@ -49,11 +50,19 @@ before_control=$(cat "$KVMTRACE_D/control")
 before_summary=$(settings)
 for bad in 'slow_ns 0x' 'slow_ns 08x' 'slow_ns -1' 'slow_ns +1' 'slow_ns 0x-1' \
 	   'slow_ns 18446744073709551616' 'slow_ns 0x10000000000000000' \
-	   'slow_ns' 'slow_ns 1 2' 'pid +-1'; do
+	   'slow_ns' 'slow_ns 1 2' 'pid +-1' 'slow_ns 0x0x10' 'pid 0x0x10'; do
 	msg=$(kvmtrace_ctl "$bad") && kvmtune_fail "control accepted '$bad'"
 	[[ $msg == *"Invalid argument" ]] ||
 		kvmtune_fail "control '$bad': expected EINVAL, got '$msg'"
 	echo "ok: '$bad' is EINVAL"
+done
+# the parser sees a C string: a NUL would hide the rest of the write
+for bad in 'slow_ns 5\0garbage' 'disable\0' 'pid 1\0'; do
+	msg=$({ printf '%b' "$bad" >"$KVMTRACE_D/control"; } 2>&1) &&
+		kvmtune_fail "control accepted '$bad'"
+	[[ $msg == *"Invalid argument" ]] ||
+		kvmtune_fail "control '$bad': expected EINVAL, got '$msg'"
+	echo "ok: '$bad' (a NUL byte in it) is EINVAL"
 done
 kvmtune_expect_eq "control unchanged" "$before_control" "$(cat "$KVMTRACE_D/control")"
 kvmtune_expect_eq "summary settings unchanged" "$before_summary" "$(settings)"
