@@ -122,14 +122,3 @@ kvmtune_step() {
 	echo "---- $1 (at ${SECONDS}s)"
 	echo "kvmtune-test: ${0##*/}: step $1" >/dev/kmsg
 }
-
-# The names these helpers had before (kt_*), for the scripts outside
-# selftests/ that still use them (tools/bench, tools/demo,
-# selftests/kvmtrace/kvmtop.sh, selftests/vm/guest-run.sh); remove them
-# once those use the names above.
-kt_modprobe() { kvmtune_modprobe "$@"; }
-kt_rmmod() { kvmtune_rmmod "$@"; }
-kt_loaded() { kvmtune_loaded "$@"; }
-kt_fail() { kvmtune_fail "$@"; }
-kt_skip() { kvmtune_skip "$@"; }
-kt_expect_eq() { kvmtune_expect_eq "$@"; }
