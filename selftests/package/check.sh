@@ -225,6 +225,11 @@ check_contents() {
 		grep -qxF "usr/share/man/man8/$tool.8.gz" "$list.tools" ||
 			errs+=("kvmtune-tools: no manual page usr/share/man/man8/$tool.8.gz")
 	done
+	# mqgre's iproute2 plugin, where Debian's ip looks for it, and its alias
+	for m in link_mqgre.so link_mqgretap.so; do
+		grep -qxF "usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/ip/$m" "$list.tools" ||
+			errs+=("kvmtune-tools: no ip plugin $m")
+	done
 	for m in README.md.gz kvmtrace.rst.gz; do
 		grep -qxF "usr/share/doc/kvmtune-tools/$m" "$list.tools" ||
 			errs+=("kvmtune-tools: no usr/share/doc/kvmtune-tools/$m")
