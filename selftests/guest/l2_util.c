@@ -16,10 +16,6 @@
  *   l2_util send FILE HZ N        (in the guest's host) write N lines to
  *                                 FILE, HZ a second, each "<TSC>\n" with the
  *                                 TSC read just before the write
- *   l2_util anchor                (in the guests' host) create a VM with an
- *                                 in-kernel irqchip and one vCPU that never
- *                                 runs, print "anchor <pid> <vmfd>", and wait
- *                                 to be killed; see selftests/guest/lib.sh
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -32,8 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
-#include <linux/kvm.h>
-#include <sys/ioctl.h>
 
 static void die(const char *what)
 {
@@ -208,28 +202,6 @@ static int cmd_send(const char *path, unsigned long hz, unsigned long n)
 	return 0;
 }
 
-static int cmd_anchor(void)
-{
-	int kvm, vm, vcpu;
-
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		die("/dev/kvm");
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0)
-		die("KVM_CREATE_VM");
-	if (ioctl(vm, KVM_CREATE_IRQCHIP, 0))
-		die("KVM_CREATE_IRQCHIP");
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu < 0)
-		die("KVM_CREATE_VCPU");
-	printf("anchor %d %d\n", getpid(), vm);
-	fflush(stdout);
-	for (;;)
-		pause();
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "cpuid"))
@@ -242,9 +214,7 @@ int main(int argc, char **argv)
 		return cmd_rxlat(argv[2], parse_num(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "send"))
 		return cmd_send(argv[2], parse_num(argv[3]), parse_num(argv[4]));
-	if (argc == 2 && !strcmp(argv[1], "anchor"))
-		return cmd_anchor();
 	fprintf(stderr, "usage: l2_util cpuid LEAF | ticker CPU MS | clock N | rxlat DEV N |\n"
-		"               send FILE HZ N | anchor\n");
+		"               send FILE HZ N\n");
 	return 2;
 }

@@ -31,7 +31,7 @@
 # proving ground died with "Oops: int3" in __schedule() on the fourth
 # guest).  A VM that exists throughout, with an in-kernel irqchip and a
 # vCPU that never runs, holds both keys at 1 or more: the guests then
-# patch nothing.  g_anchor creates it (l2_util anchor) before the first
+# patch nothing.  g_anchor creates it (kvmtune_kvm_anchor) before the first
 # guest; the tests call it first.
 
 G_KT=/sys/kernel/debug/kvmtrace
@@ -65,8 +65,6 @@ declare -a g_exits=() g_halts=() g_wakeups=()
 
 mkdir -p "$G_OUT"
 
-g_anchor_pid=
-
 # shellcheck disable=SC2317 # the EXIT trap
 g_cleanup() {
 	local n
@@ -74,22 +72,12 @@ g_cleanup() {
 	for n in "${!g_pid[@]}"; do
 		kill -KILL "${g_pid[$n]}" 2>/dev/null
 	done
-	[ -z "$g_anchor_pid" ] || kill -KILL "$g_anchor_pid" 2>/dev/null
+	[ -z "$kvmtune_anchor_pid" ] || kill -KILL "$kvmtune_anchor_pid" 2>/dev/null
 	wait 2>/dev/null
 }
 
 g_anchor() {
-	local util=$KVMTUNE_BUILD/guest/l2_util w
-
-	[ -x "$util" ] || kvmtune_fail "$util missing (make guest-kernels)"
-	"$util" anchor >"$G_OUT/anchor" 2>&1 &
-	g_anchor_pid=$!
-	kvmtune_poll_deadline 30 g_has_line "$G_OUT/anchor" '^anchor ' ||
-		kvmtune_fail "the anchor VM did not start: $(cat "$G_OUT/anchor")"
-	read -r -a w <"$G_OUT/anchor"
-	[ -d "/sys/kernel/debug/kvm/${w[1]}-${w[2]}" ] ||
-		kvmtune_fail "no KVM debugfs directory for the anchor VM ${w[1]}-${w[2]}"
-	echo "anchor VM ${w[1]}-${w[2]}: KVM's static keys stay enabled while guests come and go"
+	kvmtune_kvm_anchor "$G_OUT/anchor"
 }
 
 # g_has_line FILE REGEX: a line of FILE matches

@@ -17,6 +17,27 @@ KVMTUNE_VMLOAD=$KVMTUNE_BUILD/selftests/loadgen/vmload
 # shellcheck disable=SC2034
 KVMTUNE_VMLOOP=$KVMTUNE_BUILD/selftests/loadgen/vmloop
 
+# kvmtune_kvm_anchor OUT: start selftests/loadgen/kvmanchor, a VM that keeps
+# KVM's static keys enabled so that VMs coming and going patch no kernel
+# text (multi-threaded TCG races with that: see kvmanchor.c), and wait for
+# it; its pid in kvmtune_anchor_pid (the caller's cleanup kills it), its
+# debugfs name in kvmtune_anchor_vm, its output in the file OUT
+kvmtune_anchor_pid=
+kvmtune_anchor_vm=
+kvmtune_kvm_anchor() {
+	local w
+
+	"$KVMTUNE_BUILD/selftests/loadgen/kvmanchor" >"$1" 2>&1 &
+	kvmtune_anchor_pid=$!
+	kvmtune_poll_deadline 30 grep -q '^anchor ' "$1" ||
+		kvmtune_fail "the anchor VM did not start: $(cat "$1")"
+	read -r -a w <"$1"
+	kvmtune_anchor_vm=${w[1]}-${w[2]}
+	[ -d "/sys/kernel/debug/kvm/$kvmtune_anchor_vm" ] ||
+		kvmtune_fail "no KVM debugfs directory for the anchor VM $kvmtune_anchor_vm"
+	echo "anchor VM $kvmtune_anchor_vm: KVM's static keys stay enabled while VMs come and go"
+}
+
 # What the proving ground calls a kernel splat: KVMTUNE_SPLAT
 # shellcheck source=splat.sh
 . "$KVMTUNE_REPO/selftests/lib/splat.sh"

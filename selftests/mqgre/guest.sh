@@ -30,6 +30,7 @@ qpid=
 cleanup() {
 	exec 3>&- 2>/dev/null
 	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null
+	[ -z "$kvmtune_anchor_pid" ] || kill -KILL "$kvmtune_anchor_pid" 2>/dev/null
 	wait 2>/dev/null
 	mq_cleanup
 }
@@ -38,6 +39,9 @@ trap cleanup EXIT
 [ -c /dev/kvm ] || kvmtune_fail "/dev/kvm missing"
 mq_load
 kvmtune_loaded vhost_net || kvmtune_modprobe vhost_net || kvmtune_fail "modprobe vhost_net"
+# before the guest: its VM would otherwise enable KVM's static keys, whose
+# text patching races with this proving ground's multi-threaded TCG
+kvmtune_kvm_anchor "$TMPDIR/mqgre-anchor"
 [ -c /dev/vhost-net ] || kvmtune_fail "/dev/vhost-net missing"
 
 # --- the guest's initramfs: busybox, virtio-mmio and virtio-net, framegen
