@@ -67,9 +67,12 @@ tsc_lines() {
 }
 
 # tsc_log_before_wd NAME: tsc_log up to the watchdog's first line about the
-# TSC (after it, what happens depends on its verdict)
+# TSC (after it, what happens depends on its verdict), or up to the refined
+# calibration and the TSC's registration as a clocksource, if they come
+# first: a delayed work does both, racing with the watchdog, so one boot
+# switches to the TSC before the verdict and the next does not
 tsc_log_before_wd() {
-	g_dmesg "$1" | sed -E "/$wd_tsc/,\$d" | tsc_lines
+	g_dmesg "$1" | sed -E "/$wd_tsc|^tsc: Refined TSC|^clocksource: tsc: mask/,\$d" | tsc_lines
 }
 
 # facts NAME [before-wd]: the TSC facts compared line for line
