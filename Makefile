@@ -88,7 +88,7 @@ help:
 	@echo 'make dkms-install       register with DKMS, build and install for the running kernel'
 	@echo 'make deb                Debian packages kvmtune-dkms and kvmtune-tools in build/deb, lintian'
 	@echo 'make version            the version of this tree, as the packages get it'
-	@echo 'make demo               set up, boot the proving ground, show kvmtrace on two running VMs'
+	@echo 'make demo               set up, boot the proving ground, show kvmtrace, mqgre and kvmaudit'
 	@echo 'make check              set up everything and run all tests (the CI entry point)'
 	@echo 'make bench              kvmtrace overhead against perf kvm stat and bpftrace, as ratios;'
 	@echo '                        then the kvmbench table (make bench-kvmbench alone), then'
