@@ -19,15 +19,18 @@ cleanup() {
 trap cleanup EXIT
 
 goal=${KB_TEST_GOAL:-2097152}
+# the first run must outlast three commands to the L2 (rmmod, goal, run):
+# at $goal it once ended before the second, on 6.1
+long_goal=$((goal * 8))
 
 # the benches of a run: a few seconds of it under nested TCG
 run="cpuid ipi ipi_halt tlb_shootdown tscdeadline_immed"
 nbench=5
 
-# start_run: a run on vCPU 1, in the background of the L2's command
+# start_run GOAL: a run on vCPU 1, in the background of the L2's command
 # server; returns once it is running
 start_run() {
-	kb_l2_ok "kb_set cpu 1 goal $goal repeats 3"
+	kb_l2_ok "kb_set cpu 1 goal $1 repeats 3"
 	kb_l2_ok "rm -f /tmp/run.rc; (kb_run $run; echo \$? >/tmp/run.rc) & echo \$! >/tmp/run.pid"
 	kb_l2_ok "kb_wait 30 kb_running" || kvmtune_fail "the run did not start"
 }
@@ -35,7 +38,7 @@ start_run() {
 kb_l2_up
 
 echo "---- rmmod during a run"
-start_run
+start_run "$long_goal"
 out=$(kb_l2 rmmod kvmbench) && kvmtune_fail "rmmod kvmbench succeeded during a run"
 echo "rmmod: $out"
 kb_l2_ok '[ -d /sys/module/kvmbench ]'
@@ -53,7 +56,7 @@ kb_l2_splats "rmmod during a run"
 
 echo "---- the writer killed during a run, then rmmod"
 kb_l2_load
-start_run
+start_run "$goal"
 # shellcheck disable=SC2016 # expanded in the L2
 kb_l2_ok 'kill -TERM $(cat /tmp/run.pid)'
 # shellcheck disable=SC2016
