@@ -105,6 +105,11 @@ qdisc replace dev v0 parent 1:2 pfifo limit 10000
 qdisc replace dev v0 parent 1:3 pfifo limit 10000
 qdisc replace dev v0 parent 1:4 pfifo limit 10000
 EOF
+# XPS on the peer too, for the whole test: each device with XPS maps holds
+# the kernel's xps_needed static key, so that turning v0's off and on
+# between rounds patches no kernel text, which would race with the
+# proving ground's multi-threaded TCG (a 6.1 L1 died silently there)
+mq_xps "$P" v1 on
 mq_xps "$H" v0 on
 MQ_NIC="$H v0"
 ip -n "$H" link add br0 type bridge || kvmtune_fail "bridge"
