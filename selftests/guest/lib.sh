@@ -65,13 +65,19 @@ declare -a g_exits=() g_halts=() g_wakeups=()
 
 mkdir -p "$G_OUT"
 
-# shellcheck disable=SC2317 # the EXIT trap
-g_cleanup() {
+# shellcheck disable=SC2317 # EXIT traps
+g_kill_guests() {
 	local n
 
 	for n in "${!g_pid[@]}"; do
 		kill -KILL "${g_pid[$n]}" 2>/dev/null
 	done
+	wait 2>/dev/null
+}
+
+# shellcheck disable=SC2317 # the EXIT trap
+g_cleanup() {
+	g_kill_guests
 	[ -z "$kvmtune_anchor_pid" ] || kill -KILL "$kvmtune_anchor_pid" 2>/dev/null
 	wait 2>/dev/null
 }
