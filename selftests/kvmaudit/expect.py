@@ -9,8 +9,8 @@
 #       REPORT.json must parse (json module; no key twice), agree with
 #       itself (summary, exit code) and with RC, kvmaudit's exit code;
 #       TEXT, the text report of a second audit if given, must say the
-#       same line by line (memory per node may move a little between the
-#       two: same_audit()). EXPECT has one result per line:
+#       same line by line (but for memory per node, which moves between
+#       the two: same_audit()). EXPECT has one result per line:
 #           CHECK WHO ITEM VERDICT [KEY=VALUE...] [| FIX]
 #       WHO is "host" or a VM's name, ITEM "-" or e.g. "disk:d0" for "disk
 #       d0"; the evidence must be exactly the KEY=VALUE pairs, in order,
@@ -87,24 +87,18 @@ def text_line(r):
 
 
 # Evidence that moves between two audits of the same stopped VMs: the KiB
-# per node of their memory (khugepaged and page migration run while a VM is
-# stopped) and the shares made of them.
+# per node of their memory and the shares made of them. khugepaged runs
+# while a VM is stopped, and with max_ptes_none at its default a collapse
+# can fill a 2 MiB page around one present page: 9 MiB moved between two
+# audits on 6.1. Their values are asserted against numa_maps (numa above)
+# in the JSON report; the text must only say the same thing.
 MOVING = re.compile(r'\b(\w+_kib|local_pct)=(\d+)')
 
 
 def same_audit(text, json_line):
     """TEXT and JSON_LINE, the same result from two audits, agree: exactly,
-    but for MOVING evidence, which may differ by up to 2 MiB or 2%."""
-    if text == json_line:
-        return True
-    if MOVING.sub(r'\1=N', text) != MOVING.sub(r'\1=N', json_line):
-        return False
-    for (k, a), (_, b) in zip(MOVING.findall(text), MOVING.findall(json_line)):
-        a, b = int(a), int(b)
-        slack = 2 if k == 'local_pct' else max(2048, max(a, b) // 50)
-        if abs(a - b) > slack:
-            return False
-    return True
+    but for the values of MOVING evidence."""
+    return MOVING.sub(r'\1=N', text) == MOVING.sub(r'\1=N', json_line)
 
 
 def consistent(path, rc, text=None):
