@@ -163,6 +163,9 @@ kb_l2() {
 		*) printf '%s\n' "$line" ;;
 		esac
 	done
+	# what the L2 said last: a lockup, a hung task, or nothing at all
+	echo "---- the L2's console, its last 40 lines"
+	tr -d '\r' <"$KB_STATE/console.log" | tail -n 40
 	kvmtune_fail "the L2 did not answer within ${KB_L2_TIMEOUT}s: $*"
 }
 
