@@ -77,9 +77,9 @@ g_kill_guests() {
 
 # shellcheck disable=SC2317 # the EXIT trap
 g_cleanup() {
-	g_kill_guests
+	# the anchor first: g_kill_guests waits for every child
 	[ -z "$kvmtune_anchor_pid" ] || kill -KILL "$kvmtune_anchor_pid" 2>/dev/null
-	wait 2>/dev/null
+	g_kill_guests
 }
 
 g_anchor() {
