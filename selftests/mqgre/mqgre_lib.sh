@@ -100,6 +100,19 @@ neigh replace $addr lladdr 02:00:00:00:01:01 dev $peer nud permanent
 EOF
 }
 
+# mq_nic_pair NS PEER_NS: namespaces NS and PEER_NS and between them the
+# NIC the queue tests measure: v0 (10.0.0.1) in NS, 4 queues under an mq
+# root qdisc, XPS on as NIC drivers set it, counted by mq_measure
+# (MQ_NIC); its peer v1 (10.0.0.2) in PEER_NS
+mq_nic_pair() {
+	mq_ns "$1"
+	mq_ns "$2"
+	mq_nic "$1" v0 "$2" v1 4 10.0.0.1 10.0.0.2
+	mq_run "$1" tc qdisc replace dev v0 root mq
+	mq_xps "$1" v0 on
+	MQ_NIC="$1 v0"
+}
+
 # mq_xps NS DEV on|off: XPS as NIC drivers set it, TX queue i for CPU
 # i mod nCPUs, or cleared
 mq_xps() {

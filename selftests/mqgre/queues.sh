@@ -52,12 +52,7 @@ for ((q = 0; q < 2; q++)); do
 	cpus+=${cpus:+,}$(((q + 1) % ncpu))
 done
 
-mq_ns "$H"
-mq_ns "$P"
-mq_nic "$H" v0 "$P" v1 4 10.0.0.1 10.0.0.2
-mq_run "$H" tc qdisc replace dev v0 root mq
-mq_xps "$H" v0 on
-MQ_NIC="$H v0"
+mq_nic_pair "$H" "$P"
 ip -n "$H" -batch - <<EOF || kvmtune_fail "bridge and taps"
 link add br0 type bridge
 link set br0 up

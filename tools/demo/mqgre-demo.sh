@@ -26,12 +26,7 @@ kvmtune_loaded ip_gre || kvmtune_modprobe ip_gre || kvmtune_fail "modprobe ip_gr
 cpus=1,0
 [ "$(nproc)" -gt 1 ] || cpus=0,0
 
-mq_ns "$H"
-mq_ns "$P"
-mq_nic "$H" v0 "$P" v1 4 10.0.0.1 10.0.0.2
-mq_run "$H" tc qdisc replace dev v0 root mq
-mq_xps "$H" v0 on
-MQ_NIC="$H v0"
+mq_nic_pair "$H" "$P"
 ip -n "$H" -batch - <<EOS || kvmtune_fail "bridge and taps"
 link add br0 type bridge
 link set br0 up
