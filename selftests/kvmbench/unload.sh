@@ -18,12 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-goal=${KB_TEST_GOAL:-2097152}
-# the first run must outlast three commands to the L2 (rmmod, goal, run):
-# at $goal it once ended before the second, on 6.1
-long_goal=$((goal * 8))
-
-# the benches of a run: a few seconds of it under nested TCG
+# the benches of a run
 run="cpuid ipi ipi_halt tlb_shootdown tscdeadline_immed"
 nbench=5
 
@@ -36,6 +31,19 @@ start_run() {
 }
 
 kb_l2_up
+
+# The run under test must outlast the commands sent to the L2 during it
+# (rmmod, goal, run, kill), whatever one round trip costs: a goal of one
+# second of the L2's TSC makes each bench take about five seconds (the
+# doubling loops up to the goal, then the repeats), so the run lasts about
+# 25 s and a killed writer is seen within two goals.  A goal in cycles
+# alone does not: at 8 x 2 MiB cycles a run once ended before the second
+# command, on both kernels.
+tsc_khz=$(kb_l2 kb_val "$KB_D/control" tsc_khz)
+[[ $tsc_khz =~ ^[1-9][0-9]*$ ]] || kvmtune_fail "no tsc_khz in control: '$tsc_khz'"
+long_goal=$((tsc_khz * 1000))
+[ "$long_goal" -le $((1 << 32)) ] || long_goal=$((1 << 32))
+echo "a run of about 25 s: goal $long_goal cycles (tsc_khz $tsc_khz)"
 
 echo "---- rmmod during a run"
 start_run "$long_goal"
@@ -56,7 +64,7 @@ kb_l2_splats "rmmod during a run"
 
 echo "---- the writer killed during a run, then rmmod"
 kb_l2_load
-start_run "$goal"
+start_run "$long_goal"
 # shellcheck disable=SC2016 # expanded in the L2
 kb_l2_ok 'kill -TERM $(cat /tmp/run.pid)'
 # shellcheck disable=SC2016
