@@ -147,7 +147,7 @@ wait 2>/dev/null
 gen_pid=''
 ping_pid=''
 # the ping must have gone through the last tunnels
-got=$(mq_ping "$H" -q -c 3 -i 0.2 -W 3 192.168.40.2 | grep -o '[0-9]* packets received')
+got=$(mq_ping_received "$H" -q -c 3 -i 0.2 -W 3 192.168.40.2)
 kvmtune_expect_eq "ping through mq0 after the rounds" "3 packets received" "$got"
 
 kvmtune_expect_eq "mqgre's module references" 0 "$(cat /sys/module/mqgre/refcnt)"

@@ -69,6 +69,14 @@ mq_ping() {
 	ip netns exec "$ns" busybox ping "$@"
 }
 
+# mq_ping_received NS ARGS...: "N packets received" of busybox ping's
+# statistics.  They can come twice: its SIGALRM handler prints them too,
+# and may fire while the main path is printing them (seen on 6.12 under
+# TCG); both say the same.
+mq_ping_received() {
+	mq_ping "$@" | grep -o -m 1 '[0-9]* packets received'
+}
+
 # mq_run NS CMD...: run in a namespace, failing the test if CMD fails
 mq_run() {
 	local ns=$1

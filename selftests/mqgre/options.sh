@@ -50,14 +50,14 @@ EOF
 ping_ok() { # ping_ok NS ADDR WHAT: 3 pings, 3 replies
 	local got
 
-	got=$(mq_ping "$1" -q -c 3 -i 0.2 -W 3 "$2" | grep -o '[0-9]* packets received')
+	got=$(mq_ping_received "$1" -q -c 3 -i 0.2 -W 3 "$2")
 	kvmtune_expect_eq "$3: ping from $1" "3 packets received" "$got"
 }
 
 ping_lost() { # ping_lost NS ADDR WHAT: 2 pings, no reply
 	local got
 
-	got=$(mq_ping "$1" -q -c 2 -i 0.2 -W 1 "$2" | grep -o '[0-9]* packets received')
+	got=$(mq_ping_received "$1" -q -c 2 -i 0.2 -W 1 "$2")
 	kvmtune_expect_eq "$3: ping from $1 lost" "0 packets received" "$got"
 }
 

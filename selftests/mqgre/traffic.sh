@@ -85,9 +85,9 @@ for i in range(int(sys.argv[1])):
 read -r -d '' a0 < <(stats "$A")
 read -r -d '' b0 < <(stats "$B")
 for net in 192.168.10 192.168.20; do
-	got=$(mq_ping "$A" -q -c "$PINGS" -i 0.2 -W 5 "$net.2" | grep -o '[0-9]* packets received')
+	got=$(mq_ping_received "$A" -q -c "$PINGS" -i 0.2 -W 5 "$net.2")
 	kvmtune_expect_eq "ping A -> $net.2" "$PINGS packets received" "$got"
-	got=$(mq_ping "$B" -q -c "$PINGS" -i 0.2 -W 5 "$net.1" | grep -o '[0-9]* packets received')
+	got=$(mq_ping_received "$B" -q -c "$PINGS" -i 0.2 -W 5 "$net.1")
 	kvmtune_expect_eq "ping B -> $net.1" "$PINGS packets received" "$got"
 done
 udp_recv "$A" 1 "$TMPDIR/udp.a"
