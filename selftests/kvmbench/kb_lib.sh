@@ -150,7 +150,7 @@ kb_l2_up() {
 }
 
 kb_l2() {
-	local seq line
+	local seq line n
 
 	kb_seq=$((kb_seq + 1))
 	seq="$$.$kb_seq"
@@ -163,9 +163,16 @@ kb_l2() {
 		*) printf '%s\n' "$line" ;;
 		esac
 	done
-	# what the L2 said last: a lockup, a hung task, or nothing at all
-	echo "---- the L2's console, its last 40 lines"
-	tr -d '\r' <"$KB_STATE/console.log" | tail -n 40
+	# what the L2 said last: a lockup, a hung task, or nothing at all;
+	# from its first splat on if it has one (up to 200 lines)
+	n=$(tr -d '\r' <"$KB_STATE/console.log" | grep -n -E -m 1 "$KB_SPLAT" | cut -d: -f1)
+	if [ -n "$n" ]; then
+		echo "---- the L2's console, from its first splat"
+		tr -d '\r' <"$KB_STATE/console.log" | tail -n "+$n" | head -n 200
+	else
+		echo "---- the L2's console, its last 40 lines"
+		tr -d '\r' <"$KB_STATE/console.log" | tail -n 40
+	fi
 	kvmtune_fail "the L2 did not answer within ${KB_L2_TIMEOUT}s: $*"
 }
 
