@@ -191,9 +191,17 @@ bg_replay() {
 # without its interrupts while it runs a nested guest
 # (Documentation/testing.rst): an L1 RCU stall with the stalled CPU inside
 # VMRUN (svm_vcpu_run), or a nested guest whose CPU spun until its lockup
-# detector fired, waiting for another vCPU to answer an IPI.
+# detector fired, waiting for another vCPU to answer an IPI; or the L1
+# taking a page fault on its own entry stack, its GS base the user's
+# (GS and KERNEL_GS equal), which the same emulation left behind.
 stuck_in_guest() {
 	local d=$1
+
+	if grep -q "BUG: ENTRY_TRAMPOLINE stack guard page was hit" "$d/console.log" 2>/dev/null &&
+		grep -Eq "RIP: 0010:(error_entry|asm_exc_page_fault|exc_page_fault)\+" "$d/console.log"; then
+		echo "the L1 faulted on its entry stack with a wrong GS base (QEMU's SVM state switch)"
+		return 0
+	fi
 
 	if grep -Eq "rcu_(preempt|sched) detected stalls" "$d/console.log" 2>/dev/null &&
 		grep -q "RIP: 0010:svm_vcpu_run" "$d/console.log"; then
