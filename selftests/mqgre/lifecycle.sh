@@ -58,8 +58,20 @@ udp_is() { [ "$(udp_objs)" = "$1" ]; }
 # host can stretch), and stays there: more is a leak, fewer a socket freed
 # that was not ours
 expect_udp() {
+	local got
+
 	kvmtune_poll_deadline 30 udp_is "$2"
-	kvmtune_expect_eq "$1" "$2" "$(udp_settled)"
+	got=$(udp_settled)
+	if [ "$got" != "$2" ]; then
+		# what to look at: struct sockets in use (a kernel socket whose
+		# sk outlives sock_release() is not one), UDP in each namespace
+		echo "sockets: $(grep '^sockets:' /proc/net/sockstat)"
+		for ns in "$H" "$P"; do
+			echo "$ns: $(ip netns exec "$ns" grep '^UDP:' /proc/net/sockstat)"
+		done
+		echo "UDP slab: $(cat /sys/kernel/slab/UDP/objects)"
+	fi
+	kvmtune_expect_eq "$1" "$2" "$got"
 }
 
 mq_load
@@ -75,6 +87,7 @@ EOF
 # namespaces have kernel UDP sockets of their own: count from here
 rmmod mqgre || kvmtune_fail "rmmod mqgre before the test"
 base_udp=$(udp_settled)
+echo "# base: UDP slab $base_udp, $(grep '^sockets:' /proc/net/sockstat)"
 insmod "$MQ_KO" || kvmtune_fail "insmod"
 
 links() { # links: create the tunnels (again)
