@@ -19,8 +19,10 @@
 #   kb_snap VCPU FILE    kvmtrace's counters of the L2's vCPU since the
 #                        reset, one "key value" line each
 #   kb_count SNAP KIND [MSR]   what kvmtrace saw of a kvmbench exit kind
-#   kb_check_line LINE SNAP PARTNER-SNAP SECONDS
+#   kb_check_line LINE SNAP PARTNER-SNAP SECONDS [RELAXED [ELIDED]]
 #                        a results line's declared exits against kvmtrace
+#   kb_elided_start, kb_elided_count
+#                        IPIs the L2 kernel did not send, in a window
 
 # shellcheck disable=SC2034 # the tests' own
 KB_KO=${KVMTUNE_KMOD%/mod/kmod}/guest/kmod/kvmbench/kvmbench.ko
@@ -361,7 +363,7 @@ kb_check_ops() {
 # no ICR write.  The L2's own tracepoint counts these wakeups of vCPU 0
 # (the partner) in a window:
 #   kb_elided_start      clear the count (the event enabled on first use)
-#   kb_elided_count      kb_elided = the wakeups without an IPI since
+#   kb_elided_count      kb_elided = those wakeups since kb_elided_start
 KB_EV=/sys/kernel/debug/tracing/events/sched/sched_wake_idle_without_ipi
 kb_elided_start() {
 	kb_l2_ok "[ -e $KB_EV/enable ] && echo 'cpu == 0' >$KB_EV/filter && echo 1 >$KB_EV/enable && echo >${KB_EV%/events/*}/trace" ||
