@@ -113,13 +113,16 @@ kb_l2_boot() {
 	# KVM, gives an XSAVE size the kernel WARNs about ("XSAVE consistency
 	# problem"); the benches do not need XSAVE. pci=off: a microvm has no
 	# PCI, and probing for it (config space, the AGP aperture) takes
-	# seconds of port I/O under nested TCG.
+	# seconds of port I/O under nested TCG. trace_event=: the tracepoint of
+	# kb_elided_start, enabled before the second vCPU starts: enabling it
+	# later patches the L2's text while its other vCPU runs, which
+	# multi-threaded TCG races with.
 	setsid qemu-system-x86_64 -accel kvm,kernel-irqchip=on -cpu host \
 		-smp "$vcpus" -m 256M -nodefaults -no-user-config \
 		-M microvm,x-option-roms=off,rtc=on,pic=on,pit=on,ioapic2=off \
 		-display none -no-reboot \
 		-kernel "$KVMTUNE_VMLINUZ" -initrd "$KB_STATE/initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 quiet irqaffinity=0 nopvspin noxsave pci=off" \
+		-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 quiet irqaffinity=0 nopvspin noxsave pci=off trace_event=sched:sched_wake_idle_without_ipi" \
 		-serial "file:$KB_STATE/console.log" \
 		-chardev "pipe,id=ctl,path=$KB_STATE/ctl" \
 		-device isa-serial,chardev=ctl,iobase=0x2f8,irq=3 \
@@ -362,12 +365,13 @@ kb_check_ops() {
 # be there when the sender's settle time ran out, so that operation made
 # no ICR write.  The L2's own tracepoint counts these wakeups of vCPU 0
 # (the partner) in a window:
-#   kb_elided_start      clear the count (the event enabled on first use)
+#   kb_elided_start      clear the count (the event is enabled from the
+#                        L2's boot: kb_l2_boot)
 #   kb_elided_count      kb_elided = those wakeups since kb_elided_start
 KB_EV=/sys/kernel/debug/tracing/events/sched/sched_wake_idle_without_ipi
 kb_elided_start() {
-	kb_l2_ok "[ -e $KB_EV/enable ] && echo 'cpu == 0' >$KB_EV/filter && echo 1 >$KB_EV/enable && echo >${KB_EV%/events/*}/trace" ||
-		kvmtune_fail "cannot trace sched_wake_idle_without_ipi in the L2"
+	kb_l2_ok "grep -qx 1 $KB_EV/enable && echo 'cpu == 0' >$KB_EV/filter && echo >${KB_EV%/events/*}/trace" ||
+		kvmtune_fail "sched_wake_idle_without_ipi is not traced in the L2 (trace_event= on its command line)"
 }
 kb_elided_count() {
 	kb_elided=$(kb_l2 "grep -c sched_wake_idle_without_ipi ${KB_EV%/events/*}/trace || :")

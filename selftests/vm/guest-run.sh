@@ -9,6 +9,9 @@
 #   @modprobe MODULE [PARAM=VALUE...]  load a module of the booted kernel
 #   @insmod PATH.ko [PARAM=VALUE...]   load a project module (PATH relative
 #                                      to $KVMTUNE_KMOD)
+#   @kvm-anchor                        start a VM that holds KVM's static
+#                                      keys for the rest of the run
+#                                      (selftests/loadgen/kvmanchor.c)
 #   @tcg MODE, @icount shift=N, @smp N, @numa N  read by run.sh before boot
 #   NAME TIMEOUT COMMAND [ARGS...]     a test; COMMAND may use $KVMTUNE_*
 #
@@ -146,6 +149,11 @@ for l in "${lines[@]}"; do
 	@insmod)
 		echo "=== setup: insmod ${w[*]:1}"
 		insmod "$KVMTUNE_KMOD/${w[1]}" "${w[@]:2}" || setup_failed="insmod ${w[1]}"
+		;;
+	@kvm-anchor)
+		# in a subshell, which kvmtune_fail ends: the anchor outlives it
+		echo "=== setup: kvm-anchor"
+		(kvmtune_kvm_anchor "$TMPDIR/kvm-anchor") || setup_failed="kvm-anchor"
 		;;
 	@tcg | @icount | @smp | @numa) ;; # read by run.sh before boot
 	@*)
