@@ -205,9 +205,20 @@ mq_since() {
 }
 
 # mq_measure: what was counted since the last mq_measure (or baseline),
-# which becomes the baseline
+# which becomes the baseline, once the counters settle: the same in two
+# reads 0.1 s apart (up to 3 s). A generator's last frames can still wait
+# in a tunnel's qdisc, sent later from a softirq, when it returns: read
+# at once, they would count in the next measure instead.
 mq_measure() {
+	local i
+
 	mq_since
+	for ((i = 0; i < 30; i++)); do
+		cp "$TMPDIR/mq-new" "$TMPDIR/mq-last"
+		kvmtune_sleep 0.1
+		mq_since
+		cmp -s "$TMPDIR/mq-new" "$TMPDIR/mq-last" && break
+	done
 	mv "$TMPDIR/mq-new" "$TMPDIR/mq-old"
 }
 
