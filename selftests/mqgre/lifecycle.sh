@@ -53,6 +53,26 @@ udp_settled() {
 
 udp_is() { [ "$(udp_objs)" = "$1" ]; }
 
+# netns_barrier: a deleted namespace is torn down later, by a work item,
+# and takes its own kernel UDP sockets (one at least) with it then: an
+# earlier test's namespaces can still be going while this one counts.
+# The work item tears down the dying namespaces in the order they died,
+# devices before sockets, and a veth pair goes with either namespace. So
+# a namespace with a veth pair into $H is deleted: once the end in $H is
+# gone, every namespace deleted before it is at least that far, and
+# udp_settled waits for the rest.
+xb0_gone() { ! ip -n "$H" link show xb0 >/dev/null 2>&1; }
+netns_barrier() {
+	local x=mq-l-$$-x
+
+	ip netns add "$x" || kvmtune_fail "netns add $x"
+	ip -n "$H" link add xb0 type veth peer name xb1 netns "$x" ||
+		kvmtune_fail "veth pair into $x"
+	ip netns del "$x"
+	kvmtune_poll_deadline 120 xb0_gone ||
+		kvmtune_fail "namespace $x not torn down within 120 s"
+}
+
 # expect_udp WHAT WANT: the UDP slab comes to WANT objects in use within
 # 30 s (a socket's memory goes after an RCU grace period, which a loaded
 # host can stretch), and stays there: more is a leak, fewer a socket freed
@@ -89,6 +109,7 @@ link set tapA master br0 up
 EOF
 # namespaces have kernel UDP sockets of their own: count from here
 rmmod mqgre || kvmtune_fail "rmmod mqgre before the test"
+netns_barrier
 base_udp=$(udp_settled)
 echo "# base: UDP slab $base_udp, $(grep '^sockets:' /proc/net/sockstat)"
 insmod "$MQ_KO" || kvmtune_fail "insmod"
