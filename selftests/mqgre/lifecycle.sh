@@ -30,8 +30,8 @@ trap cleanup EXIT
 
 # udp_objs: objects in use in the UDP socket slab, mqgre's queue sockets
 # among them (shrunk first, so that the free objects of per-CPU slabs do
-# not count as in use; the cache may be merged with others, e.g.
-# UDP-Lite, which nothing here uses)
+# not count as in use; the proving ground boots with slab_nomerge, so
+# that the cache holds UDP sockets only)
 udp_objs() {
 	echo 1 >/sys/kernel/slab/UDP/shrink
 	cut -d' ' -f1 /sys/kernel/slab/UDP/objects
@@ -98,6 +98,8 @@ expect_udp() {
 }
 
 mq_load
+[ "$(cat /sys/kernel/slab/UDP/aliases)" = 0 ] ||
+	kvmtune_fail "the UDP slab cache is merged with others: its count would be theirs too (boot with slab_nomerge)"
 mq_ns "$H"
 mq_ns "$P"
 mq_nic "$H" v0 "$P" v1 4 10.3.0.1 10.3.0.2
