@@ -8,14 +8,13 @@
  *                                 known wakeup every MS ms on that CPU
  *   l2_util clock N               N clock_gettime(CLOCK_MONOTONIC) calls:
  *                                 print "calls N ns TOTAL_NS"
- *   l2_util rxlat DEV N           read N stamped lines from the tty DEV; for
- *                                 each, RECV - SENT: the guest's TSC when
- *                                 the line's first byte woke the reader minus
- *                                 the TSC the line holds; print "rxlat n N
- *                                 min A p50 B p90 C p99 D max E" (cycles)
- *   l2_util send FILE HZ N        (in the guest's host) write N lines to
- *                                 FILE, HZ a second, each "<TSC>\n" with the
- *                                 TSC read just before the write
+ *   l2_util rxlat DEV N           read N bytes from the tty DEV (raw, 115200
+ *                                 baud); print "rxlat n N", then per byte
+ *                                 the guest's TSC when its read returned
+ *                                 (the reader's wakeup), one a line
+ *   l2_util send FILE HZ N        (in the guest's host) write N bytes to
+ *                                 FILE, HZ a second, and print per byte the
+ *                                 TSC read just before its write, one a line
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -99,89 +98,87 @@ static int cmd_clock(unsigned long n)
 	return 0;
 }
 
-static int cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
- * The sender (in the host of this guest) writes lines "<its TSC>\n" to the
- * serial port; the guest's TSC is the host's plus an offset the host
- * knows (KVM's tsc-offset), so the host subtracts it from these figures.
+ * The sender (in the host of this guest) writes one byte per event, so
+ * that each takes one interrupt and a few port reads of the guest's UART,
+ * and prints when it wrote each; the guest's TSC is the host's plus an
+ * offset the host knows (KVM's tsc-offset), so the host matches the two
+ * lists, byte for byte, into latencies.
  */
 static int cmd_rxlat(const char *dev, unsigned long n)
 {
-	char line[64];
-	size_t len = 0;
-	struct termios t;
-	unsigned long got = 0;
-	unsigned long long first = 0;
-	long long *d;
+	unsigned long long *t;
+	unsigned long got = 0, i;
+	struct termios tio;
+	char buf[64];
 	int fd;
 
 	if (!n) {
 		fprintf(stderr, "l2_util: rxlat: N must be above 0\n");
 		return 2;
 	}
-	d = calloc(n, sizeof(*d));
-	if (!d)
+	t = calloc(n, sizeof(*t));
+	if (!t)
 		die("calloc");
 
 	fd = open(dev, O_RDONLY | O_NOCTTY);
 	if (fd < 0)
 		die(dev);
-	if (tcgetattr(fd, &t))
+	if (tcgetattr(fd, &tio))
 		die("tcgetattr");
-	cfmakeraw(&t);
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	if (tcsetattr(fd, TCSANOW, &t))
+	cfmakeraw(&tio);
+	/* the UART's receive timeout is 4 characters long: at 115200 baud */
+	cfsetispeed(&tio, B115200);
+	cfsetospeed(&tio, B115200);
+	/* a byte at a time, or none for 10 s: the sender stopped */
+	tio.c_cc[VMIN] = 0;
+	tio.c_cc[VTIME] = 100;
+	if (tcsetattr(fd, TCSANOW, &tio))
 		die("tcsetattr");
+	tcflush(fd, TCIFLUSH);
 	printf("rxlat ready\n");
 	fflush(stdout);
 	while (got < n) {
-		char c;
-		ssize_t r = read(fd, &c, 1);
+		ssize_t r = read(fd, buf, sizeof(buf));
 		unsigned long long now = __rdtsc();
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0)
 			die("read");
-		/* a line's time is when its first byte woke the reader */
-		if (len == 0)
-			first = now;
-		if (c != '\n') {
-			if (len < sizeof(line) - 1)
-				line[len++] = c;
-			continue;
-		}
-		line[len] = '\0';
-		len = 0;
-		d[got++] = (long long)(first - strtoull(line, NULL, 10));
+		if (r == 0)
+			break;
+		/* bytes that came together woke the reader together */
+		for (i = 0; i < (unsigned long)r && got < n; i++)
+			t[got++] = now;
 	}
-	qsort(d, n, sizeof(*d), cmp_ll);
-	printf("rxlat n %lu min %lld p50 %lld p90 %lld p99 %lld max %lld\n", n, d[0],
-	       d[(n - 1) / 2], d[(n * 9 - 1) / 10], d[(n * 99 - 1) / 100], d[n - 1]);
-	free(d);
+	printf("rxlat n %lu\n", got);
+	for (i = 0; i < got; i++)
+		printf("%llu\n", t[i]);
+	free(t);
+	if (got < n) {
+		fprintf(stderr, "l2_util: rxlat: %lu of %lu bytes, then 10 s of nothing\n",
+			got, n);
+		return 1;
+	}
 	return 0;
 }
 
 static int cmd_send(const char *path, unsigned long hz, unsigned long n)
 {
+	unsigned long long period, *t;
 	struct timespec next;
 	unsigned long i;
-	unsigned long long period;
-	char line[32];
-	int fd, len;
+	int fd;
 
-	if (!hz) {
-		fprintf(stderr, "l2_util: send: HZ must be above 0\n");
+	if (!hz || !n) {
+		fprintf(stderr, "l2_util: send: HZ and N must be above 0\n");
 		return 2;
 	}
 	period = 1000000000ull / hz;
+	t = calloc(n, sizeof(*t));
+	if (!t)
+		die("calloc");
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		die(path);
@@ -194,11 +191,14 @@ static int cmd_send(const char *path, unsigned long hz, unsigned long n)
 		}
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
 			;
-		len = snprintf(line, sizeof(line), "%llu\n", (unsigned long long)__rdtsc());
-		if (write(fd, line, len) != len)
+		t[i] = __rdtsc();
+		if (write(fd, "x", 1) != 1)
 			die("write");
 	}
 	close(fd);
+	for (i = 0; i < n; i++)
+		printf("%llu\n", t[i]);
+	free(t);
 	return 0;
 }
 
