@@ -87,9 +87,12 @@ kb_l2_initrd() {
 }
 
 # kb_l2_boot [VCPUS]: load kvmtrace here, boot the L2, wait for its
-# command server
+# command server. An L2 that dies before it is ready, of the text-patching
+# race of multi-threaded TCG ("Oops: int3", Documentation/testing.rst) or
+# without a word, is booted once more, and this is said; any other splat,
+# or a second death, fails.
 kb_l2_boot() {
-	local vcpus=${1:-2} line qpid
+	local vcpus=${1:-2} try why
 
 	mkdir -p "$KB_STATE"
 	[ -c /dev/kvm ] || kvmtune_fail "/dev/kvm missing"
@@ -99,6 +102,26 @@ kb_l2_boot() {
 		insmod "$KB_KT_KO" || kvmtune_fail "insmod kvmtrace"
 	fi
 	kb_l2_initrd "$KB_STATE/initrd" || kvmtune_fail "cannot build the L2 initramfs"
+	for try in 1 2; do
+		kb_l2_start "$vcpus" && return 0
+		why=$(tr -d '\r' <"$KB_STATE/console.log" | grep -m 1 -E "$KB_SPLAT")
+		if [ "$try" -eq 1 ] && [[ -z $why || $why == *"Oops: int3"* ]]; then
+			echo "the L2 died before it was ready (${why:-without a word}): booting it once more"
+			continue
+		fi
+		tr -d '\r' <"$KB_STATE/console.log" | tail -n 60
+		[ "$try" -eq 1 ] || kvmtune_fail "the L2 died before it was ready, twice"
+		kvmtune_fail "the L2 died before it was ready"
+	done
+}
+
+# kb_l2_start VCPUS: start the L2's QEMU; true once its command server is
+# ready, false if QEMU ended before that
+kb_l2_start() {
+	local vcpus=$1 line qpid watch st
+
+	# the channel of an earlier try
+	[ -z "${kb_to:-}" ] || exec {kb_to}>&- {kb_from}<&-
 	rm -f "$KB_STATE/ctl.in" "$KB_STATE/ctl.out"
 	mkfifo "$KB_STATE/ctl.in" "$KB_STATE/ctl.out"
 	: >"$KB_STATE/console.log"
@@ -132,9 +155,21 @@ kb_l2_boot() {
 	echo "$qpid" >"$KB_STATE/qemu.pid"
 	kb_qpid=$qpid
 	kb_l2_open
+	# a line on the channel when QEMU ends, so that the wait below ends
+	# too (no other line comes then); ended is a zombie too, as this
+	# shell reaps QEMU only after the wait
+	(while st=$(sed 's/.*) //' "/proc/$qpid/stat" 2>/dev/null) && [ "${st%% *}" != Z ]; do
+		sleep 1
+	 done
+	 echo "@@qemu-ended" >"$KB_STATE/ctl.out") &
+	watch=$!
 	while IFS= read -r -t "$KB_L2_TIMEOUT" line <&"$kb_from"; do
-		[[ $line == "@@ready"* ]] && return 0
+		case $line in
+		"@@ready"*) kill "$watch" 2>/dev/null; wait "$watch" 2>/dev/null; return 0 ;;
+		"@@qemu-ended") wait "$watch" 2>/dev/null; return 1 ;;
+		esac
 	done
+	kill "$watch" 2>/dev/null
 	cat "$KB_STATE/qemu.log" "$KB_STATE/console.log"
 	kvmtune_fail "the L2 did not come up within ${KB_L2_TIMEOUT}s"
 }
