@@ -69,6 +69,7 @@ irq_run() {
 		-device "isa-serial,index=1,chardev=dev")
 	g_boot "$name" "$kernel" "$G_CPU" "irqaffinity=0 $append"
 	G_QEMU_EXTRA=()
+	# shellcheck disable=SC2154 # g_vm: set by g_boot (selftests/guest/lib.sh)
 	off=$(cat "/sys/kernel/debug/kvm/${g_vm[$name]##*/}/vcpu0/tsc-offset") ||
 		kvmtune_fail "no tsc-offset for vCPU 0 of guest $name"
 	from=$(g_cmd_start "$name" "rxlat /dev/ttyS1 $n 0")
@@ -111,6 +112,7 @@ irq_run() {
 # (nested guests under multi-threaded TCG rarely reset without a word:
 # selftests/guest/lib.sh); each in a subshell, whose exit ends its guest
 irq_try() {
+	# shellcheck disable=SC2034 # kvmtune_anchor_pid: read by g_cleanup
 	if ! (kvmtune_anchor_pid='' && trap g_cleanup EXIT && irq_run "$@"); then
 		echo "guest $1: that run failed (above), once more"
 		(kvmtune_anchor_pid='' && trap g_cleanup EXIT && irq_run "$1-again" "${@:2}") ||
@@ -158,8 +160,10 @@ clock_table() {
 
 	kernel=$(g_kernel "$line" patched)
 	# pc: an HPET, and the ACPI PM timer of PIIX4; qboot boots it fast
+	# shellcheck disable=SC2034 # G_MACHINE: read by g_start
 	G_MACHINE="pc,hpet=on" G_QEMU_EXTRA=(-bios /usr/share/qemu/qboot.rom)
 	g_boot "$name" "$kernel" "$G_CPU,+invtsc,enforce" "acpi=ht"
+	# shellcheck disable=SC2034 # read by g_start
 	G_MACHINE=microvm,x-option-roms=off,rtc=on,acpi=off G_QEMU_EXTRA=()
 	g_cmd "$name" facts
 	echo
