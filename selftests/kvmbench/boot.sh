@@ -49,15 +49,21 @@ kvmtune_expect_eq "state after load" idle "$(kb_l2 kb_val "$KB_D/control" state)
 # root-only
 kvmtune_expect_eq "control mode" "600 0" "$(kb_l2 stat -c "'%a %u'" "$KB_D/control")"
 kvmtune_expect_eq "results mode" "400 0" "$(kb_l2 stat -c "'%a %u'" "$KB_D/results")"
+# as nobody (busybox su, with the L2's /etc/passwd), with debugfs's root
+# opened up for the check, so that the files' own modes are what refuses
+kvmtune_expect_eq "nobody's uid in the L2" 65534 "$(kb_l2 su -s /bin/sh -c "'id -u'" nobody)"
+kb_l2_ok mount -o remount,mode=0755 /sys/kernel/debug
+kb_l2 su -s /bin/sh -c "'ls $KB_D/control $KB_D/results'" nobody >/dev/null ||
+	kvmtune_fail "nobody cannot reach kvmbench's files (debugfs's root still closed)"
 for f in control results; do
-	if kb_l2 setpriv --reuid=65534 --regid=65534 --clear-groups cat "$KB_D/$f"; then
+	out=$(kb_l2 su -s /bin/sh -c "'cat $KB_D/$f'" nobody) &&
 		kvmtune_fail "uid 65534 could read $f"
-	fi
+	[[ $out == *"Permission denied"* ]] || kvmtune_fail "$f as nobody: not EACCES: $out"
 done
-if kb_l2 setpriv --reuid=65534 --regid=65534 --clear-groups \
-	sh -c "'echo run cpuid >$KB_D/control'"; then
+out=$(kb_l2 su -s /bin/sh -c "'echo run cpuid >$KB_D/control'" nobody) &&
 	kvmtune_fail "uid 65534 could write control"
-fi
+[[ $out == *"Permission denied"* ]] || kvmtune_fail "writing control as nobody: not EACCES: $out"
+kb_l2_ok mount -o remount,mode=0700 /sys/kernel/debug
 kvmtune_expect_eq "results after the refused write" "" "$(kb_l2 kb_results)"
 kb_l2_splats "load"
 echo "ok: kvmbench loaded in the L2, nothing ran"

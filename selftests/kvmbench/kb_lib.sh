@@ -68,6 +68,11 @@ kb_l2_initrd() {
 	mkdir -p "$stage/kvmbench/modules"
 	install -m 755 "$KVMTUNE_REPO/selftests/kvmbench/l2-init.sh" "$stage/init"
 	cp "$KVMTUNE_REPO/selftests/kvmbench/l2-lib.sh" "$stage/kvmbench/l2-lib.sh"
+	# nobody, for kvmbench/boot's root-only checks (busybox su)
+	mkdir -p "$stage/etc"
+	printf '%s\n' root:x:0:0:root:/:/bin/sh nobody:x:65534:65534:nobody:/:/bin/sh \
+		>"$stage/etc/passwd"
+	printf '%s\n' root:x:0: nogroup:x:65534: >"$stage/etc/group"
 	# without its debug sections: a tenth of the size, loaded that much faster
 	strip --strip-debug -o "$stage/kvmbench/kvmbench.ko" "$KB_KO" ||
 		cp "$KB_KO" "$stage/kvmbench/kvmbench.ko"
