@@ -39,6 +39,7 @@ KB_L2_PARAMS="pio_kernel=0x4d0"
 # shared by the tests of one run (guest-run.sh gives them one $TMPDIR)
 KB_STATE=${KB_STATE:-${TMPDIR:-/tmp}/kvmbench}
 KB_L2_TIMEOUT=${KB_L2_TIMEOUT:-240}
+KB_L2_NUDGE=${KB_L2_NUDGE:-30}
 # the L2's HZ (Debian's kernels): the timer benches' background
 KB_HZ=250
 # what the proving ground calls a kernel splat (selftests/vm/run.sh)
@@ -194,17 +195,33 @@ kb_l2_up() {
 	kb_l2_open
 }
 
+# kb_l2 CMD...: run CMD in the L2's command server; its output, and its
+# status. After KB_L2_NUDGE seconds without a line the L2's command port is
+# sent an empty line, which the server answers with "@@rc  0" once it reads
+# it (a long wait in the L2, kb_wait, says "@@alive" every 5 s instead).
+# That is an interrupt of the port's own, which restarts the L2's
+# transmitter if it waits for a lost one: under nested TCG the L2's output
+# has stopped in mid-line and stayed stopped (the cause is not known; see
+# kb_l2_threads). Each nudge is said; KB_L2_TIMEOUT seconds without a line
+# fail.
 kb_l2() {
-	local seq line n
+	local seq line n silent=0
 
 	kb_seq=$((kb_seq + 1))
 	seq="$$.$kb_seq"
 	kb_l2_alive || kvmtune_fail "the L2 is gone (running: $*)"
 	printf '%s %s\n' "$seq" "$*" >&"$kb_to"
-	while IFS= read -r -t "$KB_L2_TIMEOUT" line <&"$kb_from"; do
+	while [ "$silent" -lt "$KB_L2_TIMEOUT" ]; do
+		if ! IFS= read -r -t "$KB_L2_NUDGE" line <&"$kb_from"; then
+			silent=$((silent + KB_L2_NUDGE))
+			echo "(kb_l2: ${silent}s without a line from the L2: nudged its command port)" >&2
+			printf '\n' >&"$kb_to"
+			continue
+		fi
+		silent=0
 		case $line in
 		"@@rc $seq "*) return "${line##* }" ;;
-		"@@rc "*) ;;
+		"@@rc "* | "@@alive") ;;
 		*) printf '%s\n' "$line" ;;
 		esac
 	done
@@ -218,7 +235,40 @@ kb_l2() {
 		echo "---- the L2's console, its last 40 lines"
 		tr -d '\r' <"$KB_STATE/console.log" | tail -n 40
 	fi
+	kb_l2_threads
 	kvmtune_fail "the L2 did not answer within ${KB_L2_TIMEOUT}s: $*"
+}
+
+# kb_l2_threads: how the L2's QEMU threads look from here, twice a second
+# apart: state, CPU time (ticks), where each waits, and each vCPU's
+# kvmtrace exits and halts, so that a silent L2 shows whether a vCPU runs,
+# halts or waits in this kernel
+kb_l2_threads() {
+	local p t d round
+
+	p=$(kb_qemu_pid) || return 0
+	if ! [ -d "/proc/$p/task" ]; then
+		echo "---- the L2's QEMU (pid $p) has ended; its log:"
+		cat "$KB_STATE/qemu.log"
+		return 0
+	fi
+	for round in 1 2; do
+		echo "---- the L2's QEMU threads ($round)"
+		for t in /proc/"$p"/task/*; do
+			[ -r "$t/stat" ] || continue
+			awk '{ sub(/^.*\) /, ""); printf "%s %s utime %s stime %s cpu %s",
+				FILENAME, $1, $12, $13, $37 }' "$t/stat"
+			printf ' %s wchan %s\n' "$(cat "$t/comm")" "$(cat "$t/wchan" 2>/dev/null)"
+			sed -n '1,6s/^/    /p' "$t/stack" 2>/dev/null
+		done
+		d=$(kb_vm_dir) || continue
+		for t in "$d"/vcpus/*; do
+			printf '%s: exits %s, halts %s\n' "$t" \
+				"$(awk '{ n += $3 } END { print n + 0 }' "$t/exits")" \
+				"$(awk '$1 == "halts" { print $2 }' "$t/hlt")"
+		done
+		[ "$round" = 2 ] || sleep 1
+	done
 }
 
 # kb_l2_virtio_mmio: the virtio-mmio driver loaded in the L2 (it binds the

@@ -11,7 +11,9 @@
 # l2-lib.sh, on its second serial port (ttyS1, a pipe
 # in the L1): each line is "SEQ COMMAND"; the command runs with stdin from
 # /dev/null and its output (stdout and stderr) on ttyS1, followed by the
-# line "@@rc SEQ STATUS". The kernel console stays on ttyS0.
+# line "@@rc SEQ STATUS" (a helper that waits long says "@@alive" every
+# 5 s meanwhile; an empty line, the L1's nudge, is answered "@@rc  0").
+# The kernel console stays on ttyS0.
 #
 # This shell and all it starts run on vCPU 0 (the device interrupts go
 # there too: irqaffinity=0), so that the serial port's own exits land on

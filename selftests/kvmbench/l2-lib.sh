@@ -102,7 +102,9 @@ kb_splats() {
 	! grep -E "$KB_SPLAT" /tmp/kb_dmesg
 }
 
-# kb_wait SECONDS CMD...: poll CMD every 0.2 s until it succeeds
+# kb_wait SECONDS CMD...: poll CMD every 0.2 s until it succeeds; says
+# "@@alive" every 5 s meanwhile, which tells the L1 that this long silence
+# is a wait (kb_l2 neither prints it nor nudges the port after it)
 kb_wait() {
 	local n=$(($1 * 5))
 
@@ -110,6 +112,7 @@ kb_wait() {
 	until "$@"; do
 		n=$((n - 1))
 		[ "$n" -gt 0 ] || return 1
+		[ $((n % 25)) -ne 0 ] || echo "@@alive"
 		sleep 0.2
 	done
 }
