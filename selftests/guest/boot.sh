@@ -122,7 +122,8 @@ watchdog_run() {
 # the above), in a subshell.  As g_boot does for a reset early in boot, a
 # guest whose QEMU ended on its own later (the L2 resets silently: seen
 # once, in the stock 6.1 guest right after its watchdog marked the TSC
-# unstable, whose static keys patch kernel text under multi-threaded TCG)
+# unstable, whose static keys patch kernel text under multi-threaded TCG;
+# and once in guest C of 6.1 in mid-line of its facts)
 # with no splat on its console is run once more from the start, and this
 # is said and counted in $G_OUT/reboots.  Any other failure, a splat or a
 # second such end fails.

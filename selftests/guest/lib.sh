@@ -98,9 +98,12 @@ g_kernel() {
 	echo "$k"
 }
 
-# g_log NAME: the guest's console so far, without carriage returns
+# g_log NAME: the guest's console so far, without carriage returns, its
+# last line ended (a guest that died in mid-line left it open, and what is
+# printed after the log must start a line of its own: guest() in boot.sh
+# looks for "^FAIL: ...")
 g_log() {
-	tr -d '\r' <"$G_OUT/$1.console"
+	tr -d '\r' <"$G_OUT/$1.console" | awk 1
 }
 
 # g_wait_line NAME FROM REGEX SECONDS [DIED]: wait until a console line
