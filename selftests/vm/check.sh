@@ -193,9 +193,17 @@ bg_replay() {
 # VMRUN (svm_vcpu_run), or a nested guest whose CPU spun until its lockup
 # detector fired, waiting for another vCPU to answer an IPI; or the L1
 # taking a page fault on its own entry stack, its GS base the user's
-# (GS and KERNEL_GS equal), which the same emulation left behind.
+# (GS and KERNEL_GS equal), which the same emulation left behind; or, with
+# OUT (the run's output) given, the L1 resetting in mid-run without a word:
+# QEMU exit 0, no splat, nothing in QEMU's log.
 stuck_in_guest() {
-	local d=$1
+	local d=$1 out=${2:-}
+
+	if [ -n "$out" ] &&
+		grep -q "boot/clean-run # guest died before finishing (qemu exit 0);" "$out"; then
+		echo "the L1 reset without a word (QEMU exit 0, no splat) while it ran nested guests"
+		return 0
+	fi
 
 	if grep -q "BUG: ENTRY_TRAMPOLINE stack guard page was hit" "$d/console.log" 2>/dev/null &&
 		grep -Eq "RIP: 0010:(error_entry|asm_exc_page_fault|exc_page_fault)\+" "$d/console.log"; then
@@ -226,7 +234,7 @@ multi_run() {
 
 	bg_start "$tag" "$here/run.sh" -n "$spec" -s "$file" "$line"
 	wait
-	if [ "$(cat "$bg/$tag.rc")" -ne 0 ] && why=$(stuck_in_guest "$d"); then
+	if [ "$(cat "$bg/$tag.rc")" -ne 0 ] && why=$(stuck_in_guest "$d" "$bg/$tag.out"); then
 		echo "== [$line] $spec.list: run once more: $why; the first run, not counted:"
 		sed 's/^/    first run: /' "$bg/$tag.out" "$bg/$tag.err"
 		rm -rf "$d.first"
