@@ -59,6 +59,8 @@ n = int(sys.argv[2])
 socks = []
 for a in sys.argv[3:5]:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # SO_RCVBUFFORCE: room for every datagram, however slowly this reads
+    s.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)
     s.bind((a, 9000))
     socks.append(s)
 open(sys.argv[1] + ".ready", "w").close()
