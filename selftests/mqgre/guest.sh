@@ -111,6 +111,7 @@ EOF
 # proving ground's multi-threaded TCG (a 6.1 L1 died silently there)
 mq_xps "$P" v1 on
 mq_xps "$H" v0 on
+# shellcheck disable=SC2034 # read by mq_measure (mqgre_lib.sh)
 MQ_NIC="$H v0"
 ip -n "$H" link add br0 type bridge || kvmtune_fail "bridge"
 ip -n "$H" link set br0 up
