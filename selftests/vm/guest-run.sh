@@ -136,6 +136,10 @@ done
 tap "TAP version 13"
 tap "1..$ntests"
 echo "# kernel $(uname -r), $(nproc) CPUs"
+# where KASLR put the kernel's text: run.sh tells from it whether a stuck
+# guest's vCPUs were in it
+text=$(awk '$3 == "_text" { s = $1 } $3 == "_etext" { e = $1 } END { print s "-" e }' /proc/kallsyms)
+[ "${text//[0-]/}" = "" ] || echo "# kernel text at $text"
 
 n=0
 setup_failed=

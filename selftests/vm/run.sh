@@ -185,6 +185,9 @@ host_tsc_khz() {
 # by 37 in an idle guest).
 cmdline="console=ttyS0 ignore_loglevel panic=-1 oops=panic softlockup_panic=1"
 cmdline+=" 8250.nr_uarts=4 lpj=4000000 slab_nomerge kvmtune.env=$out/guest.env"
+# A stuck guest gets an NMI (dump_stuck): it panics and prints the stacks
+# of its tasks.  No other NMI source exists here (TCG has no PMU).
+cmdline+=" unknown_nmi_panic panic_print=0x1"
 case $tcg in
 icount)
 	# sleep=on: idle time passes in real time. With sleep=off it jumps to
@@ -223,19 +226,152 @@ if [ -n "$interactive" ]; then
 	exit 0
 fi
 
+# A test that hangs is ended by its own timeout in the guest.  When the
+# guest does not report it even well past that timeout (GRACE), the guest
+# as a whole is stuck, and waiting for the run's overall limit only wastes
+# time: a nested run once sat 2615 s on one stuck test.
+# grace TIMEOUT: host seconds allowed past a test's guest-time timeout
+grace() { echo $(($1 / 2 + 60)); }
+
+# symbolize: "CPU#N RIP CPL=C HLT=H" lines on stdin, from a guest whose
+# kernel text was at $text (START-END, as the guest said), with what each
+# RIP is in: the L1 kernel's text, its module area, or neither (a nested
+# guest, or user space).  (Debian's System.map is a stub: the stacks come
+# from the NMI.)  Kernel addresses all start ffffffff, and awk's doubles
+# hold their low 32 bits exactly.
+symbolize() {
+	awk -v text="$text" '
+	function hex(s,   i, v) {
+		v = 0
+		s = tolower(s)
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return v
+	}
+	# low32 A: the low 32 bits of a kernel address A, or -1 if not one
+	function low32(a) {
+		a = tolower(a)
+		if (length(a) != 16 || substr(a, 1, 8) != "ffffffff")
+			return -1
+		return hex(substr(a, 9))
+	}
+	BEGIN {
+		split(text, t, "-")
+		start = low32(t[1])
+		end = low32(t[2])
+	}
+	{
+		a = low32($2)
+		what = "neither the L1 kernel nor its modules (a nested guest, or user space)"
+		if (a < 0) {
+			# not a kernel address
+		} else if (start >= 0 && end > start && a >= start && a < end) {
+			what = sprintf("the L1 kernel text, _text+0x%x", a - start)
+		} else if (a >= hex("c0000000") && a < hex("ff000000")) {
+			what = "the L1 module area"
+		} else if (a >= hex("80000000") && a < hex("c0000000")) {
+			what = start >= 0 ? "the kernel image area, not the L1 kernel (a nested guest)" : \
+				"the kernel image area (the guest did not say where its kernel is)"
+		}
+		printf "%s RIP=%s %s %s: %s\n", $1, $2, $3, $4, what
+	}'
+}
+
+# cpu_states FILE: "CPU#N RIP CPL=C HLT=H" for each vCPU in FILE (the
+# output of "info registers -a", CRLF lines), symbolized
+cpu_states() {
+	awk '/^CPU#/ { cpu = $1 }
+	/^[RE]IP=/ {
+		split($1, r, "=")
+		cpl = hlt = "?"
+		for (i = 2; i <= NF; i++) {
+			if ($i ~ /^CPL=/) cpl = $i
+			if ($i ~ /^HLT=/) hlt = $i
+		}
+		print cpu, r[2], cpl, hlt
+	}' <(tr -d '\r' <"$1") | symbolize
+}
+
+# dump_stuck WHY: record a stuck guest's state in $out/stuck.txt (each
+# vCPU's registers, twice, two seconds apart, and what its RIP is in),
+# then inject an NMI, which its kernel (unknown_nmi_panic) answers with a
+# panic that prints the stacks of its tasks; the console from byte
+# $console_mark on is that answer, not the cause
+console_mark=
+dump_stuck() {
+	local sock=$out/qmp.sock i
+
+	text=$(tr -d '\r' <"$out/tests.log" | sed -n 's/^# kernel text at \([0-9a-f]*-[0-9a-f]*\)$/\1/p' | head -n 1)
+	{
+		echo "# $1"
+		for i in 1 2; do
+			[ "$i" -eq 1 ] || sleep 2
+			echo "## registers, look $i"
+			"$here/qmp.py" "$sock" "info registers -a" >"$out/registers-$i.txt" 2>&1
+			cpu_states "$out/registers-$i.txt"
+		done
+	} >"$out/stuck.txt" 2>&1
+	console_mark=$(stat -c %s "$out/console.log" 2>/dev/null || echo 0)
+	"$here/qmp.py" "$sock" nmi >>"$out/stuck.txt" 2>&1
+	for i in $(seq 30); do
+		kill -0 "$qpid" 2>/dev/null || return 0
+		sleep 1
+	done
+	kill "$qpid" 2>/dev/null
+}
+
+# watch_guest: wait for QEMU to end; end it (dump_stuck) and set $stuck
+# when a test runs past its timeout and grace, or the run past its limit
+stuck=
+watch_guest() {
+	local cur='' since=0 now l n name tmo re
+
+	re='^=== ([0-9]+) ([^ ]+) \(timeout ([0-9]+)s\)'
+	while kill -0 "$qpid" 2>/dev/null; do
+		# look every 5 s, but see QEMU end within one
+		sleep 1
+		now=$(date +%s)
+		[ $(((now - t0) % 5)) -eq 0 ] || continue
+		l=$(grep -a '^=== [0-9]' "$out/tests.log" | tail -n 1 | tr -d '\r')
+		if [[ $l =~ $re ]]; then
+			n=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} tmo=${BASH_REMATCH[3]}
+			[ "$n" = "$cur" ] || { cur=$n; since=$now; }
+			if [ $((now - since)) -gt $((tmo + $(grace "$tmo"))) ]; then
+				stuck="stuck: $name ran $((now - since))s, its ${tmo}s timeout never ended it"
+			fi
+		else
+			cur=
+		fi
+		if [ -z "$stuck" ] && [ $((now - t0)) -ge "$total_tmo" ]; then
+			l=$(tr -d '\r' <"$out/tests.log" | sed -n -e 's/^=== [0-9]\{1,\} \([^ ]*\) (timeout.*/\1/p' \
+				-e 's/^=== \(setup: .*\)/\1/p' | tail -n 1)
+			stuck="hung: no shutdown within ${total_tmo}s${l:+ (last started: $l)}"
+		fi
+		if [ -n "$stuck" ]; then
+			dump_stuck "$stuck"
+			return
+		fi
+	done
+}
+
 echo "[$line] booting $KVER (TCG $tcg${icount:+, shift=$icount}, $smp vCPUs), ${#planned[@]} tests, limit ${total_tmo}s" >&2
 t0=$(date +%s)
 set +e
 : >"$out/tests.log"
-timeout -k 10 "$total_tmo" "${qemu[@]}" -append "$cmdline" \
+rm -f "$out"/{qmp.sock,stuck.txt,registers-1.txt,registers-2.txt}
+# timeout is the backstop should watch_guest fail to end a stuck QEMU
+timeout -k 10 $((total_tmo + 120)) "${qemu[@]}" -append "$cmdline" \
+	-qmp "unix:$out/qmp.sock,server=on,wait=off" \
 	-serial "file:$out/console.log" -serial "file:$out/results.tap" \
 	-serial "file:$out/tests.log" </dev/null >"$out/qemu.log" 2>&1 &
 qpid=$!
 if [ -n "$verbose" ]; then
-	tail -n +1 -f --pid="$qpid" "$out/tests.log" | tr -d '\r' >&2
+	tail -n +1 -f --pid="$qpid" "$out/tests.log" | tr -d '\r' >&2 &
 fi
+watch_guest
 wait "$qpid"
 qrc=$?
+wait
 set -e
 elapsed=$(($(date +%s) - t0))
 
@@ -286,7 +422,15 @@ why=()
 # shellcheck source=../lib/splat.sh
 . "$repo/selftests/lib/splat.sh"
 badness=$KVMTUNE_SPLAT
-console() { tr -d '\r' <"$out/console.log" 2>/dev/null | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //'; }
+# the console up to the NMI dump_stuck injected, if it did: a stuck
+# guest's answer to it is not its fault
+console() {
+	if [ -n "$console_mark" ]; then
+		head -c "$console_mark" "$out/console.log"
+	else
+		cat "$out/console.log"
+	fi 2>/dev/null | tr -d '\r' | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //'
+}
 splat=$(console | grep -Em 1 "$badness" || true)
 if [ -n "$splat" ]; then
 	# the first splat is the cause; name the Oops and panic it led to
@@ -296,7 +440,9 @@ if [ -n "$splat" ]; then
 	done
 	why+=("kernel splat: $splat")
 fi
-if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+if [ -n "$stuck" ]; then
+	why+=("$stuck")
+elif [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	# the last test or setup line the guest started
 	last=$(tr -d '\r' <"$out/tests.log" | sed -n -e 's/^=== [0-9]\{1,\} \([^ ]*\) (timeout.*/\1/p' \
 		-e 's/^=== \(setup: .*\)/\1/p' | tail -n 1)
@@ -316,7 +462,13 @@ if [ ${#why[@]} -gt 0 ]; then
 	reasons=$(printf '%s; ' "${why[@]}")
 	echo "FAIL [$line] boot/clean-run # ${reasons%; }"
 	echo "---- console tail ($out/console.log)" >&2
-	tr -d '\r' <"$out/console.log" 2>/dev/null | tail -n 40 >&2
+	console | tail -n 40 >&2
+	if [ -n "$stuck" ]; then
+		echo "---- where the vCPUs were ($out/stuck.txt)" >&2
+		cat "$out/stuck.txt" >&2
+		echo "---- the guest's answer to the NMI (console.log from byte ${console_mark:-0})" >&2
+		tail -c +"$((${console_mark:-0} + 1))" "$out/console.log" 2>/dev/null | tr -d '\r' | head -n 60 >&2
+	fi
 else
 	pass=$((pass + 1))
 	echo "PASS [$line] boot/clean-run # ${elapsed}s"
