@@ -14,8 +14,11 @@
 #                (planned tests never reported)
 #   oops.list    an Oops in a module's init
 #   panic.list   a panic in a module's init
-#   stall.list   a module that stops every CPU with interrupts off: only
-#                run.sh's overall timeout can catch it
+#   hang.list    a test that stops every CPU with interrupts off: run.sh
+#                must end the run at the test's timeout and grace, with
+#                the vCPUs' state and the stacks (an NMI) recorded
+#   stall.list   (first line only) the same in a setup line: only run.sh's
+#                overall timeout can catch it
 #   icount.list  (6.12) @icount shift=0: guest time counts instructions
 #
 # and make check's summary must count each red run as failed, exactly.
@@ -33,6 +36,7 @@ repo=$(cd "$here/../.." && pwd)
 lines=${KVMTUNE_HARNESS_LINES:-${KVMTUNE_HARNESS_LINE:-6.1 6.12}}
 t_all=$(date +%s)
 planted=0 caught=0
+declare -A boots=() # LINE: seconds its oops and panic runs took
 
 # What selftests/harness/plant.sh bench-env expects, exactly.
 probe="it's \"quoted\"  \$HOME \\ end"
@@ -113,19 +117,38 @@ for line in $lines; do
 	boot "$line" panic 120
 	boot_s=$((boot_s + took))
 	expect "$line/panic" "^FAIL $l boot/clean-run # kernel splat: Kernel panic - not syncing: kvmtune: planted panic" 'Oops|hung:'
+	boots[$line]=$boot_s
 	counts "$line/panic-counted" "0 passed, 2 failed"
 
-	# The stall is caught only when the whole limit has passed: keep it
-	# short, but long enough for this kernel to boot, which varies: twice
-	# the mean of the oops and panic runs (a boot and a module load each).
-	boot "$line" stall $((boot_s + 10))
-	expect "$line/stall" "^FAIL $l boot/clean-run # hung: no shutdown within [0-9]+s \(last started: setup: insmod [^)]*kvmtune_stall\.ko\)" 'kernel splat'
-	if grep -q 'kvmtune_stall: stopping every CPU' "$repo/build/$line/run-harness-stall/console.log" 2>/dev/null; then
-		pass "$line/stall-reached" "the guest hung in the plant, not before it"
+	# A stuck test is caught at its timeout and grace (run.sh's grace),
+	# long before the run's limit (the generous -b keeps the two apart).
+	boot "$line" hang 600
+	d=$repo/build/$line/run-harness-hang
+	expect "$line/stuck" "^FAIL $l boot/clean-run # stuck: harness/stall ran [0-9]+s, its 5s timeout never ended it"
+	if [ "$took" -lt 400 ]; then
+		pass "$line/stuck-early" "the run ended after ${took}s, its limit was 620s"
 	else
-		miss "$line/stall-reached" "the console never shows the plant starting: the limit was too short" "$out"
+		miss "$line/stuck-early" "the run took ${took}s: the stuck test was not ended at its grace" "$out"
 	fi
-	counts "$line/stall-counted" "0 passed, 2 failed"
+	# both vCPUs, in both looks, spin in the plant's module text
+	n=$(grep -c '^CPU#[0-9] RIP=ffffffff[0-9a-f]* CPL=0 HLT=0: the L1 module area$' "$d/stuck.txt" 2>/dev/null)
+	if [ "${n:-0}" -eq 4 ]; then
+		pass "$line/stuck-where" "4 of 4 vCPU looks in the L1 module area"
+	else
+		miss "$line/stuck-where" "${n:-0} of 4 vCPU looks in the L1 module area" "$(cat "$d/stuck.txt" 2>&1)"
+	fi
+	# the NMI's answer: a panic whose stack shows the plant, after the
+	# console was judged (no splat counted)
+	# (grep -c: with pipefail, grep -q's early exit would fail the pipe)
+	n=$(tr -d '\r' <"$d/console.log" 2>/dev/null |
+		sed -n '/Kernel panic - not syncing: NMI: Not continuing/,$p' | grep -c 'kvmtune_stall')
+	if [ "${n:-0}" -gt 0 ]; then
+		pass "$line/stuck-stacks" "the NMI panic's stacks show kvmtune_stall"
+	else
+		miss "$line/stuck-stacks" "no NMI panic naming kvmtune_stall on the console" "$out"
+	fi
+	expect "$line/stuck-no-splat" "^FAIL $l boot/clean-run # stuck: " 'kernel splat'
+	counts "$line/stuck-counted" "0 passed, 3 failed"
 
 	if [ "$line" = 6.12 ]; then
 		boot "$line" icount 60
@@ -133,8 +156,22 @@ for line in $lines; do
 	fi
 done
 
-# run.sh dies before booting: make check must still count a failure.
+# A guest stuck before its tests (here, in a setup line) is caught when
+# the run's overall limit has passed: keep it short, but long enough for
+# this kernel to boot, which varies: twice the mean of the oops and panic
+# runs (a boot and a module load each).  One line is enough.
 first=${lines%% *}
+boot "$first" stall $((${boots[$first]} + 10))
+l="\[$first\]"
+expect "$first/stall" "^FAIL $l boot/clean-run # hung: no shutdown within [0-9]+s \(last started: setup: insmod [^)]*kvmtune_stall\.ko\)" 'kernel splat'
+if grep -q 'kvmtune_stall: stopping every CPU' "$repo/build/$first/run-harness-stall/console.log" 2>/dev/null; then
+	pass "$first/stall-reached" "the guest hung in the plant, not before it"
+else
+	miss "$first/stall-reached" "the console never shows the plant starting: the limit was too short" "$out"
+fi
+counts "$first/stall-counted" "0 passed, 2 failed"
+
+# run.sh dies before booting: make check must still count a failure.
 boot "$first" bad-icount 10
 expect "run-refused" "^FAIL \[$first\] bad-icount\.list # exit 2 without a FAIL verdict: run\.sh: .*@icount shift=11"
 counts "run-refused-counted" "0 passed, 1 failed"
