@@ -195,7 +195,8 @@ bg_replay() {
 # taking a page fault on its own entry stack, its GS base the user's
 # (GS and KERNEL_GS equal), which the same emulation left behind; or, with
 # OUT (the run's output) given, the L1 resetting in mid-run without a word:
-# QEMU exit 0, no splat, nothing in QEMU's log.
+# QEMU exit 0, no splat, nothing in QEMU's log; or the L1 stopping without
+# a word, run.sh finding every vCPU away from the L1's code (stuck.txt).
 stuck_in_guest() {
 	local d=$1 out=${2:-}
 
@@ -203,6 +204,21 @@ stuck_in_guest() {
 		grep -q "boot/clean-run # guest died before finishing (qemu exit 0);" "$out"; then
 		echo "the L1 reset without a word (QEMU exit 0, no splat) while it ran nested guests"
 		return 0
+	fi
+
+	# run.sh ended a stuck run (dump_stuck): no splat before its NMI, and
+	# in both looks every vCPU was outside the L1 kernel and its modules,
+	# so no L1 code was spinning; the L1 took no timer interrupt either,
+	# or the test's timeout would have fired
+	if [ -n "$out" ] && grep -Eq "boot/clean-run # (stuck|hung): " "$out" &&
+		! grep -q "boot/clean-run # kernel splat" "$out" && [ -f "$d/stuck.txt" ]; then
+		local cpus away
+		cpus=$(grep -c '^CPU#' "$d/stuck.txt")
+		away=$(grep -Ec '^CPU#[0-9]+ RIP=.*: (neither the L1 kernel nor its modules|the kernel image area, not the L1 kernel)' "$d/stuck.txt")
+		if [ "$cpus" -gt 0 ] && [ "$away" -eq "$cpus" ]; then
+			echo "the L1 stopped without a word, all its CPUs away in nested guests ($d/stuck.txt)"
+			return 0
+		fi
 	fi
 
 	if grep -q "BUG: ENTRY_TRAMPOLINE stack guard page was hit" "$d/console.log" 2>/dev/null &&
