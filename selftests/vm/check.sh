@@ -31,6 +31,7 @@ export KVMTUNE_CACHE=$cache
 make=(make --no-print-directory -C "$repo")
 
 pass=0 fail=0 skip=0
+failures=() # every FAIL verdict, repeated before the totals
 t_all=$(date +%s)
 
 tally() { # tally PASS|FAIL|SKIP
@@ -43,6 +44,7 @@ tally() { # tally PASS|FAIL|SKIP
 
 result() { # result PASS|FAIL|SKIP NAME [DETAIL]
 	tally "$1"
+	[ "$1" != FAIL ] || failures+=("$1 $2${3:+ # $3}")
 	echo "$1 $2${3:+ # $3}"
 }
 
@@ -50,7 +52,14 @@ stage_t0=
 stage() { stage_t0=$(date +%s); echo "== $*"; }
 stage_end() { echo "== $1 took $(($(date +%s) - stage_t0))s"; }
 
+# summary: the failures again, where a log cut in the middle still shows
+# them, the total time, and the counts
 summary() {
+	local f
+
+	for f in "${failures[@]}"; do
+		echo "== failed: ${f:0:300}"
+	done
 	echo "== total $(($(date +%s) - t_all))s"
 	if [ "$skip" -gt 0 ]; then
 		echo "$pass passed, $fail failed, $skip skipped"
@@ -91,7 +100,7 @@ counted() { # counted NAME CMD...
 		"PASS "* | "FAIL "* | "SKIP "*)
 			tally "${l%% *}"
 			nverdicts=$((nverdicts + 1))
-			[ "${l%% *}" != FAIL ] || nfail=$((nfail + 1))
+			[ "${l%% *}" != FAIL ] || { nfail=$((nfail + 1)); failures+=("$l"); }
 			echo "$l"
 			;;
 		"    "*) echo "$l" ;;
