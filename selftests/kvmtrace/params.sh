@@ -343,7 +343,11 @@ for vm in "$a" "$b"; do
 		ev=$(grep -c "^vm $vm pid ${vm%-*} vcpu $id " "$KVMTRACE_OUT/events")
 		evk=$(grep -c "^vm $vm pid ${vm%-*} vcpu $id .* in kernel$" "$KVMTRACE_OUT/events")
 		evh=$(grep -c "^vm $vm pid ${vm%-*} vcpu $id reason HLT " "$KVMTRACE_OUT/events")
-		echo "$vm/vcpu$id: $exits exits, $hlt HLT ($open_hlt open), $ev events ($evk in kernel), $zk + $zu of 0 ns"
+		# every count at once, so that a failure below shows which side
+		# is short: the events, or the exits kvmtrace closed
+		echo "$vm/vcpu$id: $exits exits, $hlt HLT ($open_hlt open), $ev events ($evk in kernel), $zk + $zu of 0 ns;" \
+			"stats slow $(kvmtrace_val "$d/stats" slow) user_slow $(kvmtrace_val "$d/stats" user_slow);" \
+			"latency counts $(hist_sum "$d/latency") + $(hist_sum "$d/user_latency")"
 		[ "$exits" -gt 100 ] || kvmtune_fail "$vm/vcpu$id: only $exits exits"
 		kvmtune_expect_eq "$vm/vcpu$id HLT events" 0 "$evh"
 		kvmtune_expect_eq "$vm/vcpu$id events = non-HLT exits - $open in progress - $((zk + zu)) of 0 ns" \

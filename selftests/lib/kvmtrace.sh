@@ -226,18 +226,19 @@ kvmtrace_trace_start() {
 }
 
 # kvmtrace_trace_stop OUT: tracing off, the event lines into OUT; fails if
-# the ring buffer lost any event (the counts would then be wrong)
+# the ring buffer lost any event, overwritten or dropped (the counts would
+# then be wrong)
 kvmtrace_trace_stop() {
 	local f lost=0 n
 
 	echo 0 >"$KVMTRACE_T/tracing_on"
 	echo 0 >"$KVMTRACE_EV/enable"
 	for f in "$KVMTRACE_T"/per_cpu/cpu*/stats; do
-		n=$(awk '$1 == "overrun:" { print $2 }' "$f")
+		n=$(awk '$1 == "overrun:" || ($1 == "dropped" && $2 == "events:") { n += $NF } END { print n + 0 }' "$f")
 		lost=$((lost + n))
 	done
 	[ "$lost" -eq 0 ] ||
-		kvmtune_fail "the ring buffer overran ($lost events lost)"
+		kvmtune_fail "the ring buffer lost $lost events (overrun or dropped)"
 	grep -o 'kvmtrace_slow_exit: .*' "$KVMTRACE_T/trace" |
 		sed 's/^kvmtrace_slow_exit: //' >"$1"
 }
