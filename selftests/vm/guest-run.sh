@@ -12,7 +12,8 @@
 #   @kvm-anchor                        start a VM that holds KVM's static
 #                                      keys for the rest of the run
 #                                      (selftests/loadgen/kvmanchor.c)
-#   @tcg MODE, @icount shift=N, @smp N, @numa N  read by run.sh before boot
+#   @tcg MODE, @icount shift=N, @smp N, @numa N, @append PARAM...
+#                                      read by run.sh before boot
 #   NAME TIMEOUT COMMAND [ARGS...]     a test; COMMAND may use $KVMTUNE_*
 #
 # A test passes with exit 0 and skips with exit 4, naming what it lacks in
@@ -159,7 +160,7 @@ for l in "${lines[@]}"; do
 		echo "=== setup: kvm-anchor"
 		(kvmtune_kvm_anchor "$TMPDIR/kvm-anchor") || setup_failed="kvm-anchor"
 		;;
-	@tcg | @icount | @smp | @numa) ;; # read by run.sh before boot
+	@tcg | @icount | @smp | @numa | @append) ;; # read by run.sh before boot
 	@*)
 		setup_failed="unknown spec directive ${w[0]}"
 		;;

@@ -120,6 +120,16 @@ if [ -n "$numa_line" ]; then
 	done
 fi
 
+# "@append PARAM...": kernel parameters added to the proving ground's
+# command line, e.g. tsc=reliable, so that its kernel keeps the TSC (TCG's
+# is one clock for every vCPU, but the warp check at boot fails it) and
+# kvmtrace takes its TSC paths, those of a real host.
+append_line=$(directive append)
+read -r _ append <<<"$append_line"
+if [ -n "$append_line" ] && [ -z "$append" ]; then
+	die "$spec: '@append' wants kernel parameters"
+fi
+
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (make deps)"
 
 envfile=$cache/$line/env
@@ -188,6 +198,7 @@ cmdline+=" 8250.nr_uarts=4 lpj=4000000 slab_nomerge kvmtune.env=$out/guest.env"
 # A stuck guest gets an NMI (dump_stuck): it panics and prints the stacks
 # of its tasks.  No other NMI source exists here (TCG has no PMU).
 cmdline+=" unknown_nmi_panic panic_print=0x1"
+cmdline+="${append:+ $append}"
 case $tcg in
 icount)
 	# sleep=on: idle time passes in real time. With sleep=off it jumps to
