@@ -309,11 +309,13 @@ proving_ground() {
 	stage_end "proving ground $lines ($spec.list)"
 }
 
-# Each kernel boots once per run spec: the main suite, kvmaudit's, which
-# needs NUMA nodes, the nested Linux guests (kvm/nested_boot, the guest
-# module kvmbench), which need a different TCG mode (see run.sh), and
-# mqgre's two: its host tests and its real guest (virtio-net, vhost-net).
-for spec in tests kvmaudit nested mqgre mqgre-nested; do
+# Each kernel boots once per run spec: the main suite, kvmtrace's tests
+# again on a TSC the kernel trusts (a real host's clock; the main suite's
+# kernel marks TCG's TSC unstable), kvmaudit's, which needs NUMA nodes, the
+# nested Linux guests (kvm/nested_boot, the guest module kvmbench), which
+# need a different TCG mode (see run.sh), and mqgre's two: its host tests
+# and its real guest (virtio-net, vhost-net).
+for spec in tests kvmtrace-tsc kvmaudit nested mqgre mqgre-nested; do
 	proving_ground "$spec"
 done
 
