@@ -26,6 +26,7 @@
 # and the style gates must refuse an empty file list, list the same files
 # when git refuses the tree, and fail on a bad file.
 #
+# The kernel lines boot side by side (one QEMU thread each, under icount).
 # Prints one verdict line per check, exits 0 only if every fault was
 # caught.  Environment: KVMTUNE_HARNESS_LINES (default "6.1 6.12").
 
@@ -36,7 +37,9 @@ repo=$(cd "$here/../.." && pwd)
 lines=${KVMTUNE_HARNESS_LINES:-${KVMTUNE_HARNESS_LINE:-6.1 6.12}}
 t_all=$(date +%s)
 planted=0 caught=0
-declare -A boots=() # LINE: seconds its oops and panic runs took
+outs=$(mktemp -d) # each line's verdicts
+tmp=              # the style gates' scratch files
+trap 'rm -rf "$outs" ${tmp:+"$tmp"}' EXIT
 
 # What selftests/harness/plant.sh bench-env expects, exactly.
 probe="it's \"quoted\"  \$HOME \\ end"
@@ -93,7 +96,12 @@ counts() {
 	fi
 }
 
-for line in $lines; do
+# line_checks LINE: every planted fault of one kernel line, booted and
+# judged; prints its verdict lines (the lines run side by side, each with
+# its own output file)
+line_checks() {
+	local line=$1 l="\[$1\]" boot_s d n
+
 	l="\[$line\]"
 
 	boot "$line" faults 120
@@ -117,7 +125,6 @@ for line in $lines; do
 	boot "$line" panic 120
 	boot_s=$((boot_s + took))
 	expect "$line/panic" "^FAIL $l boot/clean-run # kernel splat: Kernel panic - not syncing: kvmtune: planted panic" 'Oops|hung:'
-	boots[$line]=$boot_s
 	counts "$line/panic-counted" "0 passed, 2 failed"
 
 	# A stuck test is caught at its timeout and grace (run.sh's grace),
@@ -154,22 +161,34 @@ for line in $lines; do
 		boot "$line" icount 60
 		expect "$line/icount-shift0" "^PASS $l harness/icount-shift0 # "
 	fi
-done
 
-# A guest stuck before its tests (here, in a setup line) is caught when
-# the run's overall limit has passed: keep it short, but long enough for
-# this kernel to boot, which varies: twice the mean of the oops and panic
-# runs (a boot and a module load each).  One line is enough.
+	if [ "$line" = "$first" ]; then
+		# A guest stuck before its tests (here, in a setup line) is
+		# caught when the run's overall limit has passed: keep it
+		# short, but long enough for this kernel to boot, which varies:
+		# twice the mean of the oops and panic runs (a boot and a
+		# module load each).  One line is enough.
+		boot "$line" stall $((boot_s + 10))
+		expect "$line/stall" "^FAIL $l boot/clean-run # hung: no shutdown within [0-9]+s \(last started: setup: insmod [^)]*kvmtune_stall\.ko\)" 'kernel splat'
+		if grep -q 'kvmtune_stall: stopping every CPU' "$repo/build/$line/run-harness-stall/console.log" 2>/dev/null; then
+			pass "$line/stall-reached" "the guest hung in the plant, not before it"
+		else
+			miss "$line/stall-reached" "the console never shows the plant starting: the limit was too short" "$out"
+		fi
+		counts "$line/stall-counted" "0 passed, 2 failed"
+	fi
+}
+
 first=${lines%% *}
-boot "$first" stall $((${boots[$first]} + 10))
-l="\[$first\]"
-expect "$first/stall" "^FAIL $l boot/clean-run # hung: no shutdown within [0-9]+s \(last started: setup: insmod [^)]*kvmtune_stall\.ko\)" 'kernel splat'
-if grep -q 'kvmtune_stall: stopping every CPU' "$repo/build/$first/run-harness-stall/console.log" 2>/dev/null; then
-	pass "$first/stall-reached" "the guest hung in the plant, not before it"
-else
-	miss "$first/stall-reached" "the console never shows the plant starting: the limit was too short" "$out"
-fi
-counts "$first/stall-counted" "0 passed, 2 failed"
+for line in $lines; do
+	line_checks "$line" >"$outs/$line" 2>&1 &
+done
+wait
+for line in $lines; do
+	cat "$outs/$line"
+	planted=$((planted + $(grep -Ec '^(PASS|FAIL) harness/' "$outs/$line")))
+	caught=$((caught + $(grep -c '^PASS harness/' "$outs/$line")))
+done
 
 # run.sh dies before booting: make check must still count a failure.
 boot "$first" bad-icount 10
@@ -178,7 +197,6 @@ counts "run-refused-counted" "0 passed, 1 failed"
 
 # The style gates: an empty file list, a tree git refuses, a bad file.
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 mk=(make -s --no-print-directory -C "$repo" BUILD="$tmp")
 listed() { # listed VAR [COMMAND-PREFIX...]: the files make's VAR lists
 	local var=$1
