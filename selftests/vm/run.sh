@@ -331,6 +331,16 @@ dump_stuck() {
 	kill "$qpid" 2>/dev/null
 }
 
+# hung_why: the verdict's words for a run past its limit, with the last
+# test or setup line the guest started
+hung_why() {
+	local last
+
+	last=$(tr -d '\r' <"$out/tests.log" | sed -n -e 's/^=== [0-9]\{1,\} \([^ ]*\) (timeout.*/\1/p' \
+		-e 's/^=== \(setup: .*\)/\1/p' | tail -n 1)
+	echo "hung: no shutdown within ${total_tmo}s${last:+ (last started: $last)}"
+}
+
 # watch_guest: wait for QEMU to end; end it (dump_stuck) and set $stuck
 # when a test runs past its timeout and grace, or the run past its limit
 stuck=
@@ -354,9 +364,7 @@ watch_guest() {
 			cur=
 		fi
 		if [ -z "$stuck" ] && [ $((now - t0)) -ge "$total_tmo" ]; then
-			l=$(tr -d '\r' <"$out/tests.log" | sed -n -e 's/^=== [0-9]\{1,\} \([^ ]*\) (timeout.*/\1/p' \
-				-e 's/^=== \(setup: .*\)/\1/p' | tail -n 1)
-			stuck="hung: no shutdown within ${total_tmo}s${l:+ (last started: $l)}"
+			stuck=$(hung_why)
 		fi
 		if [ -n "$stuck" ]; then
 			dump_stuck "$stuck"
@@ -433,15 +441,17 @@ why=()
 # shellcheck source=../lib/splat.sh
 . "$repo/selftests/lib/splat.sh"
 badness=$KVMTUNE_SPLAT
-# the console up to the NMI dump_stuck injected, if it did: a stuck
-# guest's answer to it is not its fault
-console() {
+# console_log: the console up to the NMI dump_stuck injected, if it did
+# (a stuck guest's answer to it is not its fault); console: the same
+# without the timestamps
+console_log() {
 	if [ -n "$console_mark" ]; then
 		head -c "$console_mark" "$out/console.log"
 	else
 		cat "$out/console.log"
-	fi 2>/dev/null | tr -d '\r' | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //'
+	fi 2>/dev/null | tr -d '\r'
 }
+console() { console_log | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //'; }
 splat=$(console | grep -Em 1 "$badness" || true)
 if [ -n "$splat" ]; then
 	# the first splat is the cause; name the Oops and panic it led to
@@ -454,10 +464,7 @@ fi
 if [ -n "$stuck" ]; then
 	why+=("$stuck")
 elif [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
-	# the last test or setup line the guest started
-	last=$(tr -d '\r' <"$out/tests.log" | sed -n -e 's/^=== [0-9]\{1,\} \([^ ]*\) (timeout.*/\1/p' \
-		-e 's/^=== \(setup: .*\)/\1/p' | tail -n 1)
-	why+=("hung: no shutdown within ${total_tmo}s${last:+ (last started: $last)}")
+	why+=("$(hung_why)")
 elif ! grep -q '^# kvmtune: done' "$out/results.tap" 2>/dev/null; then
 	qerr=$(tail -n 1 "$out/qemu.log" 2>/dev/null || true)
 	why+=("guest died before finishing (qemu exit $qrc${qerr:+: $qerr})")
@@ -473,7 +480,7 @@ if [ ${#why[@]} -gt 0 ]; then
 	reasons=$(printf '%s; ' "${why[@]}")
 	echo "FAIL [$line] boot/clean-run # ${reasons%; }"
 	echo "---- console tail ($out/console.log)" >&2
-	console | tail -n 40 >&2
+	console_log | tail -n 40 >&2
 	if [ -n "$stuck" ]; then
 		echo "---- where the vCPUs were ($out/stuck.txt)" >&2
 		cat "$out/stuck.txt" >&2
